@@ -1,0 +1,29 @@
+package io.murmur.runtime;
+
+import io.murmur.version.VersionedRecord;
+
+import java.util.function.UnaryOperator;
+
+/**
+ * A node's local replica store, as the protocol cores see it: records by key. A real node
+ * keeps them in RocksDB behind a cache; the simulator in memory.
+ *
+ * <p>Calls block until done (a real store may touch the disk), so a real node makes them
+ * off its network event loops. Every method is safe to call from many threads.
+ */
+public interface Storage extends AutoCloseable {
+    /** The record stored for {@code key}, or {@link VersionedRecord#EMPTY}. */
+    VersionedRecord get(byte[] key) throws StorageException;
+
+    /**
+     * Atomically replaces the record of {@code key} with {@code change} applied to it.
+     * No other update of the same key runs between the read and the write. When
+     * {@code change} returns the record it was given, nothing is written. Returns the
+     * record stored afterwards, durable as the store's sync setting promises.
+     */
+    VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) throws StorageException;
+
+    /** Releases the store; later calls fail with {@link StorageException}. */
+    @Override
+    void close();
+}

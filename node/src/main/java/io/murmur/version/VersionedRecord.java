@@ -1,0 +1,158 @@
+package io.murmur.version;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The current versions of one key: siblings, none of which supersedes another.
+ *
+ * <p>Design note. Reconciliation is a join: adding a version drops the siblings it
+ * supersedes and is a no-op if a sibling already supersedes or equals it, so
+ * {@link #merge} is commutative, associative and idempotent, and replicas that have seen
+ * the same writes hold the same record whatever order the writes arrived in. Siblings
+ * are kept sorted by dot so that equal records are equal values.
+ */
+public final class VersionedRecord {
+    public static final VersionedRecord EMPTY = new VersionedRecord(List.of());
+
+    private final List<Version> siblings;
+
+    private VersionedRecord(List<Version> siblings) {
+        this.siblings = siblings;
+    }
+
+    /** A record holding the given versions, reconciled: superseded ones are dropped. */
+    public static VersionedRecord of(List<Version> versions) {
+        VersionedRecord r = EMPTY;
+        for (Version v : versions) {
+            r = r.add(v);
+        }
+        return r;
+    }
+
+    /** The siblings, sorted by dot (node, then counter). Unmodifiable. */
+    public List<Version> siblings() {
+        return siblings;
+    }
+
+    public boolean isEmpty() {
+        return siblings.isEmpty();
+    }
+
+    /** True when the key has versions and every one is a tombstone. */
+    public boolean isDeleted() {
+        if (siblings.isEmpty()) {
+            return false;
+        }
+        for (Version v : siblings) {
+            if (!v.isTombstone()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The value siblings, without tombstones. */
+    public List<Version> liveSiblings() {
+        List<Version> live = new ArrayList<>(siblings.size());
+        for (Version v : siblings) {
+            if (!v.isTombstone()) {
+                live.add(v);
+            }
+        }
+        return live;
+    }
+
+    /**
+     * One clock covering every sibling: a write carrying it supersedes them all. This is
+     * the causal context handed to clients.
+     */
+    public VectorClock context() {
+        VectorClock c = VectorClock.EMPTY;
+        for (Version v : siblings) {
+            c = c.merge(v.history());
+        }
+        return c;
+    }
+
+    /**
+     * This record with {@code incoming} reconciled in. Returns {@code this} when the
+     * incoming version is already known or superseded.
+     */
+    public VersionedRecord add(Version incoming) {
+        for (Version s : siblings) {
+            if (s.dot().equals(incoming.dot()) || s.supersedes(incoming)) {
+                return this;
+            }
+        }
+        List<Version> kept = new ArrayList<>(siblings.size() + 1);
+        for (Version s : siblings) {
+            if (!incoming.supersedes(s)) {
+                kept.add(s);
+            }
+        }
+        int at = 0;
+        while (at < kept.size() && compareDots(kept.get(at).dot(), incoming.dot()) < 0) {
+            at++;
+        }
+        kept.add(at, incoming);
+        return new VersionedRecord(Collections.unmodifiableList(kept));
+    }
+
+    /** The reconciliation of this record and {@code other}. */
+    public VersionedRecord merge(VersionedRecord other) {
+        VersionedRecord r = this;
+        for (Version v : other.siblings) {
+            r = r.add(v);
+        }
+        return r;
+    }
+
+    /**
+     * The next version a coordinator writes: its dot is {@code node}'s next counter for
+     * this key (past everything the record and the client's context have seen), its
+     * context is the client's, pruned to {@code maxClockEntries}.
+     *
+     * @param value the new value, or {@code null} for a tombstone
+     */
+    public Version nextVersion(String node, VectorClock clientContext, byte[] value, long nowMillis,
+                               int maxClockEntries) {
+        long counter = clientContext.counter(node);
+        for (Version s : siblings) {
+            counter = Math.max(counter, s.history().counter(node));
+        }
+        Dot dot = new Dot(node, counter + 1);
+        VectorClock ctx = clientContext.prune(maxClockEntries);
+        return value == null ? Version.tombstone(dot, ctx, nowMillis) : Version.value(dot, ctx, value, nowMillis);
+    }
+
+    /** Bytes this record takes in memory, roughly: for weighing cache entries. */
+    public int weightBytes() {
+        int w = 32;
+        for (Version v : siblings) {
+            w += v.weightBytes();
+        }
+        return w;
+    }
+
+    private static int compareDots(Dot a, Dot b) {
+        int c = a.node().compareTo(b.node());
+        return c != 0 ? c : Long.compare(a.counter(), b.counter());
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return this == o || (o instanceof VersionedRecord other && siblings.equals(other.siblings));
+    }
+
+    @Override
+    public int hashCode() {
+        return siblings.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return "VersionedRecord" + siblings;
+    }
+}
