@@ -17,7 +17,8 @@ public interface Storage extends AutoCloseable {
 
     /**
      * Atomically replaces the record of {@code key} with {@code change} applied to it.
-     * No other update of the same key runs between the read and the write. When
+     * No other update of the same key runs between the read and the write, and
+     * {@code change} is called exactly once. When
      * {@code change} returns the record it was given, nothing is written. Returns the
      * record stored afterwards, durable as the store's sync setting promises.
      */

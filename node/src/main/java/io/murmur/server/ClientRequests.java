@@ -1,0 +1,257 @@
+package io.murmur.server;
+
+import com.google.protobuf.ByteString;
+import io.murmur.proto.client.ClusterInfo;
+import io.murmur.proto.client.Delete;
+import io.murmur.proto.client.DeleteReply;
+import io.murmur.proto.client.ErrorCode;
+import io.murmur.proto.client.Get;
+import io.murmur.proto.client.GetReply;
+import io.murmur.proto.client.HelloReply;
+import io.murmur.proto.client.Member;
+import io.murmur.proto.client.Pong;
+import io.murmur.proto.client.Put;
+import io.murmur.proto.client.PutReply;
+import io.murmur.proto.client.Request;
+import io.murmur.proto.client.Response;
+import io.murmur.proto.client.Sibling;
+import io.murmur.replication.LocalCoordinator;
+import io.murmur.runtime.StorageException;
+import io.murmur.storage.RecordCodec;
+import io.murmur.transport.Errors;
+import io.murmur.transport.Reply;
+import io.murmur.transport.RequestDispatcher;
+import io.murmur.version.VectorClock;
+import io.murmur.version.Version;
+import io.murmur.version.VersionedRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
+
+/**
+ * The client protocol's meaning: validates each request, runs it against the coordinator
+ * and builds the reply.
+ *
+ * <p>Design note. Validation happens on the event loop and costs no I/O, so a bad
+ * request is refused before it touches storage and changes nothing. Requests that read
+ * or write storage run on the request executor, never on an event loop, so a slow disk
+ * delays only the requests that wait for it. Two kinds of refusal: a request that breaks
+ * the protocol (no operation, no key, an undecodable context, a wrong protocol version)
+ * gets INVALID_REQUEST and its connection is closed, since the client and node no longer
+ * agree on what they are saying; a well-formed request over a limit gets TOO_LARGE and
+ * the connection stays open.
+ */
+public final class ClientRequests implements RequestDispatcher {
+    /** The protocol version this node speaks. */
+    public static final int PROTOCOL_VERSION = 1;
+
+    private static final Logger log = LoggerFactory.getLogger(ClientRequests.class);
+
+    /** Who this node is, for Hello and ClusterInfo. */
+    public record Identity(String clusterName, String nodeId, String host, int clientPort, int peerPort,
+                           String rack) {
+    }
+
+    private final Identity identity;
+    private final LocalCoordinator coordinator;
+    private final Executor requestExecutor;
+    private final int maxKeyBytes;
+    private final int maxValueBytes;
+    private final int replicationFactor;
+
+    public ClientRequests(Identity identity, LocalCoordinator coordinator, Executor requestExecutor,
+                          int maxKeyBytes, int maxValueBytes) {
+        this.identity = identity;
+        this.coordinator = coordinator;
+        this.requestExecutor = requestExecutor;
+        this.maxKeyBytes = maxKeyBytes;
+        this.maxValueBytes = maxValueBytes;
+        this.replicationFactor = 1;
+    }
+
+    @Override
+    public CompletionStage<Reply> dispatch(Request request) {
+        long id = request.getRequestId();
+        return switch (request.getOpCase()) {
+            case HELLO -> done(hello(request));
+            case PING -> done(Reply.of(Response.newBuilder().setRequestId(id)
+                    .setPong(Pong.newBuilder().setPayload(request.getPing().getPayload())).build()));
+            case CLUSTER_INFO -> done(Reply.of(Response.newBuilder().setRequestId(id)
+                    .setClusterInfo(clusterInfo()).build()));
+            case GET -> get(id, request.getGet());
+            case PUT -> put(id, request.getPut());
+            case DELETE -> delete(id, request.getDelete());
+            case OP_NOT_SET -> done(protocolError(id, "request has no operation (or one this node does not know)"));
+        };
+    }
+
+    private Reply hello(Request request) {
+        int version = request.getHello().getProtocolVersion();
+        if (version != PROTOCOL_VERSION) {
+            return protocolError(request.getRequestId(),
+                    "protocol version " + version + " is not supported; this node speaks " + PROTOCOL_VERSION);
+        }
+        return Reply.of(Response.newBuilder().setRequestId(request.getRequestId())
+                .setHello(HelloReply.newBuilder()
+                        .setProtocolVersion(PROTOCOL_VERSION)
+                        .setNodeId(identity.nodeId())
+                        .setClusterName(identity.clusterName()))
+                .build());
+    }
+
+    private ClusterInfo clusterInfo() {
+        return ClusterInfo.newBuilder()
+                .setClusterName(identity.clusterName())
+                .setNodeId(identity.nodeId())
+                .setProtocolVersion(PROTOCOL_VERSION)
+                .addMembers(Member.newBuilder()
+                        .setNodeId(identity.nodeId())
+                        .setHost(identity.host())
+                        .setClientPort(identity.clientPort())
+                        .setPeerPort(identity.peerPort())
+                        .setStatus("NORMAL")
+                        .setRack(identity.rack()))
+                .build();
+    }
+
+    private CompletionStage<Reply> get(long id, Get get) {
+        Reply invalid = checkKey(id, get.getKey());
+        if (invalid == null && get.hasR()) {
+            invalid = checkQuorum(id, "r", get.getR());
+        }
+        if (invalid != null) {
+            return done(invalid);
+        }
+        byte[] key = get.getKey().toByteArray();
+        return run(id, () -> {
+            VersionedRecord record = coordinator.read(key);
+            GetReply.Builder reply = GetReply.newBuilder();
+            for (Version v : record.siblings()) {
+                reply.addSiblings(Sibling.newBuilder()
+                        .setValue(ByteString.copyFrom(v.value()))
+                        .setTombstone(v.isTombstone())
+                        .setWrittenAtMillis(v.writtenAtMillis()));
+            }
+            if (!record.isEmpty()) {
+                reply.setContext(ByteString.copyFrom(RecordCodec.encodeClock(record.context())));
+            }
+            return Response.newBuilder().setRequestId(id).setGet(reply).build();
+        });
+    }
+
+    private CompletionStage<Reply> put(long id, Put put) {
+        Reply invalid = checkKey(id, put.getKey());
+        if (invalid == null && put.getValue().size() > maxValueBytes) {
+            invalid = Reply.of(Errors.error(id, ErrorCode.TOO_LARGE, "value is " + put.getValue().size()
+                    + " bytes; the limit is " + maxValueBytes + " (limits.max_value_bytes)"));
+        }
+        if (invalid == null && put.hasW()) {
+            invalid = checkQuorum(id, "w", put.getW());
+        }
+        VectorClock context = null;
+        if (invalid == null) {
+            try {
+                context = decodeContext(put.getContext());
+            } catch (IllegalArgumentException e) {
+                invalid = protocolError(id, "invalid causal context: " + e.getMessage());
+            }
+        }
+        if (invalid != null) {
+            return done(invalid);
+        }
+        byte[] key = put.getKey().toByteArray();
+        byte[] value = put.getValue().toByteArray();
+        VectorClock ctx = context;
+        return run(id, () -> {
+            Version written = coordinator.write(key, ctx, value);
+            return Response.newBuilder().setRequestId(id)
+                    .setPut(PutReply.newBuilder()
+                            .setContext(ByteString.copyFrom(RecordCodec.encodeClock(written.history()))))
+                    .build();
+        });
+    }
+
+    private CompletionStage<Reply> delete(long id, Delete delete) {
+        Reply invalid = checkKey(id, delete.getKey());
+        if (invalid == null && delete.hasW()) {
+            invalid = checkQuorum(id, "w", delete.getW());
+        }
+        VectorClock context = null;
+        if (invalid == null) {
+            try {
+                context = decodeContext(delete.getContext());
+            } catch (IllegalArgumentException e) {
+                invalid = protocolError(id, "invalid causal context: " + e.getMessage());
+            }
+        }
+        if (invalid != null) {
+            return done(invalid);
+        }
+        byte[] key = delete.getKey().toByteArray();
+        VectorClock ctx = context;
+        return run(id, () -> {
+            Version written = coordinator.write(key, ctx, null);
+            return Response.newBuilder().setRequestId(id)
+                    .setDelete(DeleteReply.newBuilder()
+                            .setContext(ByteString.copyFrom(RecordCodec.encodeClock(written.history()))))
+                    .build();
+        });
+    }
+
+    private Reply checkKey(long id, ByteString key) {
+        if (key.isEmpty()) {
+            return protocolError(id, "key is missing or empty");
+        }
+        if (key.size() > maxKeyBytes) {
+            return Reply.of(Errors.error(id, ErrorCode.TOO_LARGE, "key is " + key.size()
+                    + " bytes; the limit is " + maxKeyBytes + " (limits.max_key_bytes)"));
+        }
+        return null;
+    }
+
+    private Reply checkQuorum(long id, String name, int value) {
+        if (value < 1 || value > replicationFactor) {
+            return Reply.of(Errors.error(id, ErrorCode.INVALID_REQUEST, name + "=" + value
+                    + " is out of range: it must be between 1 and the replication factor " + replicationFactor));
+        }
+        return null;
+    }
+
+    private static VectorClock decodeContext(ByteString bytes) {
+        return bytes.isEmpty() ? VectorClock.EMPTY : RecordCodec.decodeClock(bytes.toByteArray());
+    }
+
+    private static Reply protocolError(long id, String message) {
+        return Reply.thenClose(Errors.error(id, ErrorCode.INVALID_REQUEST, message));
+    }
+
+    private CompletionStage<Reply> run(long id, Supplier<Response> work) {
+        CompletableFuture<Reply> reply = new CompletableFuture<>();
+        try {
+            requestExecutor.execute(() -> {
+                try {
+                    reply.complete(Reply.of(work.get()));
+                } catch (StorageException e) {
+                    log.error("storage failed serving request {}", id, e);
+                    reply.complete(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "storage error: " + e.getMessage())));
+                } catch (RuntimeException e) {
+                    log.error("request {} failed", id, e);
+                    reply.complete(Reply.of(Errors.error(id, ErrorCode.INTERNAL,
+                            "internal error: " + e.getClass().getSimpleName())));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            reply.complete(Reply.of(Errors.error(id, ErrorCode.UNAVAILABLE, "node is shutting down")));
+        }
+        return reply;
+    }
+
+    private static CompletionStage<Reply> done(Reply reply) {
+        return CompletableFuture.completedFuture(reply);
+    }
+}

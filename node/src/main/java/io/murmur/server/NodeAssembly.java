@@ -1,0 +1,211 @@
+package io.murmur.server;
+
+import io.murmur.replication.LocalCoordinator;
+import io.murmur.runtime.Clock;
+import io.murmur.runtime.Storage;
+import io.murmur.runtime.StorageException;
+import io.murmur.storage.CachingStorage;
+import io.murmur.storage.RocksDbStorage;
+import io.murmur.storage.StorageOptions;
+import io.murmur.proto.client.ErrorCode;
+import io.murmur.transport.ClientListener;
+import io.murmur.transport.Errors;
+import io.murmur.transport.Reply;
+import io.murmur.transport.RequestDispatcher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The composition root of a real node: opens storage, settles the node's identity, wires
+ * the coordinator to the client listener, and takes it all down again in order.
+ *
+ * <p>Nothing else in the node builds components or holds them statically; tests start as
+ * many nodes in one JVM as they like, each from its own {@link NodeConfig}.
+ */
+public final class NodeAssembly implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeAssembly.class);
+    static final String META_NODE_ID = "node_id";
+    static final String META_GENERATION = "generation";
+
+    private final NodeConfig config;
+    private final RocksDbStorage rocks;
+    private final Storage storage;
+    private final ThreadPoolExecutor requestExecutor;
+    private final ClientListener listener;
+    private final String nodeId;
+    private final long generation;
+    private boolean closed;
+
+    private NodeAssembly(NodeConfig config, RocksDbStorage rocks, String nodeId, long generation)
+            throws InterruptedException {
+        this.config = config;
+        this.rocks = rocks;
+        this.nodeId = nodeId;
+        this.generation = generation;
+        this.storage = config.cacheBytes > 0 ? new CachingStorage(rocks, config.cacheBytes) : rocks;
+        this.requestExecutor = new ThreadPoolExecutor(config.requestThreads, config.requestThreads,
+                0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), daemonThreads("murmur-request"));
+        LocalCoordinator coordinator = new LocalCoordinator(nodeId, storage, Clock.SYSTEM, config.maxClockEntries);
+        ClientRequests.Identity identity = new ClientRequests.Identity(config.clusterName, nodeId,
+                config.advertiseHost, config.clientPort, config.peerPort, config.rack);
+        // Clients learn the bound port from ClusterInfo, and it is known only after binding
+        // (port 0 asks for an ephemeral one), so the listener starts with a dispatcher that
+        // answers UNAVAILABLE until the real one is in place.
+        AtomicReference<RequestDispatcher> dispatcher = new AtomicReference<>();
+        RequestDispatcher startingUp = request -> {
+            RequestDispatcher d = dispatcher.get();
+            return d != null ? d.dispatch(request) : CompletableFuture.completedFuture(Reply.of(Errors.error(
+                    request.getRequestId(), ErrorCode.UNAVAILABLE, "node is starting")));
+        };
+        ClientListener started = null;
+        try {
+            started = ClientListener.start(new ClientListener.Settings(config.listenHost, config.clientPort,
+                            config.maxFrameBytes, config.maxInFlightPerConnection, config.maxConnections,
+                            config.writeBufferHighWaterBytes),
+                    config.ioThreads, false, startingUp);
+        } finally {
+            if (started == null) {
+                requestExecutor.shutdownNow();
+            }
+        }
+        this.listener = started;
+        // the real port is known only after binding when 0 was asked for
+        ClientRequests requests = new ClientRequests(
+                new ClientRequests.Identity(identity.clusterName(), nodeId, identity.host(),
+                        listener.localAddress().getPort(), identity.peerPort(), identity.rack()),
+                coordinator, requestExecutor, config.maxKeyBytes, config.maxValueBytes);
+        dispatcher.set(requests);
+    }
+
+    /**
+     * Opens the data dir and starts serving. Fails with {@link ConfigException} when the
+     * data dir belongs to another node id, {@link StorageException} when it cannot be
+     * opened.
+     */
+    public static NodeAssembly start(NodeConfig config) throws IOException, InterruptedException {
+        Files.createDirectories(config.dataDir);
+        RocksDbStorage rocks = RocksDbStorage.open(config.dataDir, new StorageOptions(config.syncMode,
+                config.syncIntervalMillis, config.blockCacheBytes, config.writeBufferBytes,
+                config.storageBackgroundJobs));
+        try {
+            String nodeId = settleNodeId(config, rocks);
+            long generation = nextGeneration(rocks);
+            NodeAssembly node = new NodeAssembly(config, rocks, nodeId, generation);
+            log.info("node {} (cluster {}, generation {}) serving clients on {} over {}; data in {}",
+                    nodeId, config.clusterName, generation, node.clientAddress(), node.listener.transportName(),
+                    config.dataDir.toAbsolutePath());
+            return node;
+        } catch (RuntimeException | InterruptedException e) {
+            rocks.close();
+            throw e;
+        }
+    }
+
+    private static String settleNodeId(NodeConfig config, RocksDbStorage rocks) {
+        Optional<String> stored = rocks.getMeta(META_NODE_ID).map(b -> new String(b, StandardCharsets.UTF_8));
+        if (stored.isPresent()) {
+            if (!config.nodeId.isEmpty() && !config.nodeId.equals(stored.get())) {
+                throw new ConfigException("node.id is '" + config.nodeId + "' but data dir "
+                        + config.dataDir.toAbsolutePath() + " belongs to node '" + stored.get()
+                        + "'; use that id or another data dir");
+            }
+            return stored.get();
+        }
+        String id = config.nodeId.isEmpty() ? newNodeId() : config.nodeId;
+        rocks.putMeta(META_NODE_ID, id.getBytes(StandardCharsets.UTF_8));
+        return id;
+    }
+
+    private static String newNodeId() {
+        byte[] b = new byte[4];
+        new SecureRandom().nextBytes(b);
+        return "node-" + HexFormat.of().formatHex(b);
+    }
+
+    /** A new generation at every start: past the stored one and not behind the wall clock. */
+    private static long nextGeneration(RocksDbStorage rocks) {
+        long previous = rocks.getMeta(META_GENERATION).map(b -> ByteBuffer.wrap(b).getLong()).orElse(0L);
+        long generation = Math.max(previous + 1, System.currentTimeMillis() / 1000);
+        rocks.putMeta(META_GENERATION, ByteBuffer.allocate(8).putLong(generation).array());
+        return generation;
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public long generation() {
+        return generation;
+    }
+
+    public NodeConfig config() {
+        return config;
+    }
+
+    /** Where clients reach this node (the bound port, the advertised host). */
+    public InetSocketAddress clientAddress() {
+        return InetSocketAddress.createUnresolved(config.advertiseHost, listener.localAddress().getPort());
+    }
+
+    public String transportName() {
+        return listener.transportName();
+    }
+
+    /**
+     * Graceful stop: stop accepting, answer every request already read (up to
+     * {@code server.shutdown_drain_millis}), close connections, then close storage so the
+     * WAL is synced and RocksDB shuts down cleanly.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("node {} stopping: no new connections, draining requests in flight", nodeId);
+        listener.stopAccepting();
+        try {
+            listener.drain(Duration.ofMillis(config.shutdownDrainMillis));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        listener.close();
+        requestExecutor.shutdown();
+        try {
+            if (!requestExecutor.awaitTermination(config.shutdownDrainMillis, TimeUnit.MILLISECONDS)) {
+                requestExecutor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            requestExecutor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        storage.close();
+        log.info("node {} stopped", nodeId);
+    }
+}

@@ -1,0 +1,168 @@
+package io.murmur.transport;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.murmur.proto.client.ErrorCode;
+import io.murmur.proto.client.Request;
+import io.murmur.proto.client.Response;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.ReferenceCountUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+
+/**
+ * One client connection: decodes each frame into a {@link Request}, hands it to the
+ * dispatcher, writes the reply, and keeps the connection within its bounds.
+ *
+ * <p>Design note. Backpressure is by not reading: once {@code maxInFlight} requests are
+ * being served, or the outbound buffer passes its high-water mark because the client
+ * reads slowly, the channel stops reading, so TCP flow control pushes back on the client
+ * and the node's memory per connection stays bounded. Frames already decoded from the
+ * last read wait in a queue and are dispatched as earlier requests finish. All state here
+ * is touched only on the channel's event loop; replies completed on other threads hop
+ * back to it. A frame that breaks the protocol gets an error reply (request id 0 when the
+ * id is unknown) and the connection closes; other connections never notice.
+ */
+final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ClientConnectionHandler.class);
+
+    private final RequestDispatcher dispatcher;
+    private final int maxInFlight;
+    private final ClientListener.Tracker tracker;
+    private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+    private int inFlight;
+    private boolean closing;
+
+    ClientConnectionHandler(RequestDispatcher dispatcher, int maxInFlight, ClientListener.Tracker tracker) {
+        this.dispatcher = dispatcher;
+        this.maxInFlight = maxInFlight;
+        this.tracker = tracker;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            if (closing) {
+                return;
+            }
+            Request request;
+            try {
+                request = Request.parser().parseFrom(frame.nioBuffer());
+            } catch (InvalidProtocolBufferException e) {
+                failAndClose(ctx, 0, ErrorCode.INVALID_REQUEST, "undecodable request frame: " + e.getMessage());
+                return;
+            }
+            waiting.add(request);
+            tracker.requestQueued();
+            drainWaiting(ctx);
+        } finally {
+            ReferenceCountUtil.release(frame);
+        }
+    }
+
+    private void drainWaiting(ChannelHandlerContext ctx) {
+        while (!closing && inFlight < maxInFlight && !waiting.isEmpty()) {
+            Request request = waiting.poll();
+            inFlight++;
+            dispatch(ctx, request);
+        }
+        updateAutoRead(ctx);
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, Request request) {
+        try {
+            dispatcher.dispatch(request).whenComplete((reply, failure) -> {
+                if (ctx.executor().inEventLoop()) {
+                    complete(ctx, request, reply, failure);
+                } else {
+                    ctx.executor().execute(() -> complete(ctx, request, reply, failure));
+                }
+            });
+        } catch (RuntimeException e) {
+            complete(ctx, request, null, e);
+        }
+    }
+
+    private void complete(ChannelHandlerContext ctx, Request request, Reply reply, Throwable failure) {
+        inFlight--;
+        tracker.requestDone();
+        if (failure != null) {
+            log.error("request {} failed inside the node", request.getRequestId(), failure);
+            reply = Reply.of(Errors.error(request.getRequestId(), ErrorCode.INTERNAL,
+                    "internal error: " + failure.getClass().getSimpleName()));
+        }
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (reply.closeAfter()) {
+            closing = true;
+            dropWaiting();
+            ctx.writeAndFlush(reply.response()).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        ctx.writeAndFlush(reply.response(), ctx.voidPromise());
+        drainWaiting(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        updateAutoRead(ctx);
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void updateAutoRead(ChannelHandlerContext ctx) {
+        boolean read = !closing && !tracker.draining() && inFlight < maxInFlight && waiting.isEmpty()
+                && ctx.channel().isWritable();
+        if (ctx.channel().config().isAutoRead() != read) {
+            ctx.channel().config().setAutoRead(read);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        dropWaiting();
+        ctx.fireChannelInactive();
+    }
+
+    private void dropWaiting() {
+        for (int i = waiting.size(); i > 0; i--) {
+            tracker.requestDone();
+        }
+        waiting.clear();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            failAndClose(ctx, 0, ErrorCode.TOO_LARGE, "frame over the limit: " + cause.getMessage());
+        } else if (cause instanceof DecoderException) {
+            failAndClose(ctx, 0, ErrorCode.INVALID_REQUEST, "undecodable frame: " + cause.getMessage());
+        } else if (cause instanceof IOException) {
+            log.debug("connection {} dropped: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        } else {
+            log.warn("closing connection {} after an unexpected error", ctx.channel().remoteAddress(), cause);
+            ctx.close();
+        }
+    }
+
+    private void failAndClose(ChannelHandlerContext ctx, long requestId, ErrorCode code, String message) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        dropWaiting();
+        log.debug("closing connection {}: {} {}", ctx.channel().remoteAddress(), code, message);
+        Response error = Errors.error(requestId, code, message);
+        ctx.channel().config().setAutoRead(false);
+        ctx.writeAndFlush(error).addListener(ChannelFutureListener.CLOSE);
+    }
+}

@@ -1,0 +1,129 @@
+package io.murmur.server;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class NodeConfigTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String yaml) throws IOException {
+        Path file = dir.resolve("node.yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+
+    private static Path shippedConfig() {
+        Path p = Path.of("..", "conf", "node.yaml");
+        return Files.exists(p) ? p : Path.of("conf", "node.yaml");
+    }
+
+    @Test
+    void theShippedConfigFileLoadsAndStatesEveryDefaultTheCodeUses() throws Exception {
+        NodeConfig fromFile = NodeConfig.load(shippedConfig(), List.of());
+        NodeConfig defaults = NodeConfig.fromOverrides(Map.of());
+        for (Field f : NodeConfig.class.getFields()) {
+            if (!Modifier.isStatic(f.getModifiers())) {
+                assertThat(f.get(fromFile)).as("conf/node.yaml vs code default for %s", f.getName())
+                        .isEqualTo(f.get(defaults));
+            }
+        }
+    }
+
+    @Test
+    void defaultsAreSafe() {
+        NodeConfig c = NodeConfig.fromOverrides(Map.of());
+        assertThat(c.listenHost).isEqualTo("127.0.0.1");
+        assertThat(c.advertiseHost).isEqualTo("127.0.0.1");
+        assertThat(c.syncMode).isEqualTo(io.murmur.storage.SyncMode.ALWAYS);
+        assertThat(c.maxKeyBytes).isEqualTo(64 * 1024);
+        assertThat(c.maxValueBytes).isEqualTo(1 << 20);
+        assertThat(c.maxFrameBytes).isEqualTo(64 * 1024 + (1 << 20) + NodeConfig.FRAME_OVERHEAD_BYTES);
+    }
+
+    @Test
+    void anInvalidValueNamesTheFileTheKeyAndTheRule() throws Exception {
+        Path file = write("limits:\n  max_value_bytes: 0\n");
+        assertThatThrownBy(() -> NodeConfig.load(file, List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": limits.max_value_bytes must be > 0");
+    }
+
+    @Test
+    void aValueOfTheWrongTypeIsRefused() throws Exception {
+        Path file = write("network:\n  client_port: lots\n");
+        assertThatThrownBy(() -> NodeConfig.load(file, List.of()))
+                .hasMessage(file + ": network.client_port must be a whole number, got 'lots'");
+    }
+
+    @Test
+    void anUnknownKeyIsRefusedByName() throws Exception {
+        Path file = write("limits:\n  max_valeu_bytes: 10\n");
+        assertThatThrownBy(() -> NodeConfig.load(file, List.of()))
+                .hasMessage(file + ": unknown key 'limits.max_valeu_bytes'");
+    }
+
+    @Test
+    void aMissingFileAndBrokenYamlAreReported() throws Exception {
+        assertThatThrownBy(() -> NodeConfig.load(dir.resolve("nope.yaml"), List.of()))
+                .hasMessageEndingWith("nope.yaml: no such file");
+        Path file = write("limits: [unclosed\n");
+        assertThatThrownBy(() -> NodeConfig.load(file, List.of())).hasMessageStartingWith(file + ": not valid YAML");
+    }
+
+    @Test
+    void overridesWinOverTheFileAndErrorsNameTheFlag() throws Exception {
+        Path file = write("network:\n  client_port: 9000\n");
+        NodeConfig c = NodeConfig.load(file, List.of(
+                NodeConfig.Override.of("network.client_port", 9100, "--client-port"),
+                NodeConfig.Override.parsed("storage.sync", "periodic", "--set storage.sync"),
+                NodeConfig.Override.of("network.seeds", "10.0.0.1:7071,10.0.0.2:7071", "--seeds")));
+        assertThat(c.clientPort).isEqualTo(9100);
+        assertThat(c.syncMode).isEqualTo(io.murmur.storage.SyncMode.PERIODIC);
+        assertThat(c.seeds).containsExactly("10.0.0.1:7071", "10.0.0.2:7071");
+
+        assertThatThrownBy(() -> NodeConfig.load(file,
+                List.of(NodeConfig.Override.parsed("limits.max_value_bytes", "-1", "--set limits.max_value_bytes"))))
+                .hasMessage("--set limits.max_value_bytes: limits.max_value_bytes must be > 0");
+        assertThatThrownBy(() -> NodeConfig.load(file,
+                List.of(NodeConfig.Override.parsed("storage.sync", "sometimes", "--set storage.sync"))))
+                .hasMessage("--set storage.sync: storage.sync must be 'always' or 'periodic', got 'sometimes'");
+    }
+
+    @Test
+    void listeningOnTheWildcardRequiresAnAdvertisedAddress() {
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("network.listen", "0.0.0.0")))
+                .hasMessageContaining("network.advertise must be set");
+        NodeConfig c = NodeConfig.fromOverrides(Map.of("network.listen", "0.0.0.0", "network.advertise", "10.1.2.3"));
+        assertThat(c.advertiseHost).isEqualTo("10.1.2.3");
+    }
+
+    @Test
+    void theFrameLimitMustFitTheLargestAllowedWrite() {
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("limits.max_frame_bytes", 4096)))
+                .hasMessageContaining("limits.max_frame_bytes must be >= limits.max_key_bytes + limits.max_value_bytes");
+        NodeConfig c = NodeConfig.fromOverrides(Map.of("limits.max_value_bytes", 10_000_000));
+        assertThat(c.maxFrameBytes).isGreaterThan(10_000_000);
+    }
+
+    @Test
+    void badSeedsAndBadNodeIdsAreRefused() {
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("network.seeds", List.of("hostonly"))))
+                .hasMessageContaining("network.seeds entries must be HOST:PORT, got 'hostonly'");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("node.id", "has space")))
+                .hasMessageContaining("node.id must be 1-64 characters");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("network.client_port", 7000, "network.peer_port", 7000)))
+                .hasMessageContaining("network.peer_port must differ");
+    }
+}
