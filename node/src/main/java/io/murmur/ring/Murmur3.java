@@ -11,10 +11,13 @@ public final class Murmur3 {
     private Murmur3() {
     }
 
+    /** The hash of all of {@code data}. */
     public static long hash64(byte[] data) {
         return hash64(data, 0, data.length);
     }
 
+    /** The hash of {@code length} bytes of {@code data} from {@code offset}. */
+    @SuppressWarnings("fallthrough") // the tail switch falls through on purpose, as in the reference
     public static long hash64(byte[] data, int offset, int length) {
         long h1 = 0;
         long h2 = 0;

@@ -52,7 +52,11 @@ public final class Version {
         return context;
     }
 
-    /** This version's whole causal history: its context plus its own dot. */
+    /**
+     * This version's context with its own dot added, as one clock. The clock claims every
+     * earlier dot of this version's node too, which the writer need not have seen: use it
+     * to bound counters, not as a causal context (see {@link VersionedRecord#context()}).
+     */
     public VectorClock history() {
         return context.withAtLeast(dot.node(), dot.counter(), writtenAtMillis);
     }

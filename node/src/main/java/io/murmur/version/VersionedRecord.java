@@ -65,13 +65,36 @@ public final class VersionedRecord {
     }
 
     /**
-     * One clock covering every sibling: a write carrying it supersedes them all. This is
-     * the causal context handed to clients.
+     * The causal context handed to clients: a clock claiming only writes this record has
+     * really seen, so that a write carrying it supersedes exactly what its client read.
+     *
+     * <p>A clock entry {@code n:k} claims every write {@code n:1..k}. A sibling's dot
+     * {@code n:k} alone does not justify that claim: a coordinator that held {@code n:5}
+     * as a sibling issues {@code n:6} for a client that never saw {@code n:5}, and a replica
+     * that received {@code n:6} alone has not seen {@code n:5} either. So the context is
+     * the merge of the siblings' contexts, extended by a sibling's dot only where the dots
+     * run on without a gap. Claiming {@code n:6} there would let a client who never read
+     * {@code n:5} (nor the versions it superseded) silently overwrite it, and would make
+     * reconciliation depend on arrival order.
+     *
+     * <p>When the record holds every earlier write of each sibling's coordinator (always
+     * true on the coordinator itself, and on any replica once full records have been
+     * exchanged), this clock covers every sibling, and a write carrying it supersedes
+     * them all. While a replica lacks such a write, a write through it becomes a sibling
+     * instead: a spurious sibling, never a lost write.
      */
     public VectorClock context() {
         VectorClock c = VectorClock.EMPTY;
         for (Version v : siblings) {
-            c = c.merge(v.history());
+            c = c.merge(v.context());
+        }
+        // Siblings are sorted by dot, so one pass sees each node's dots in ascending order
+        // and extends its counter over every run that starts right after what is covered.
+        for (Version v : siblings) {
+            Dot d = v.dot();
+            if (d.counter() == c.counter(d.node()) + 1) {
+                c = c.withAtLeast(d.node(), d.counter(), v.writtenAtMillis());
+            }
         }
         return c;
     }

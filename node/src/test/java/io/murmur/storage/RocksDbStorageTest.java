@@ -1,0 +1,378 @@
+package io.murmur.storage;
+
+import io.murmur.ring.Token;
+import io.murmur.runtime.Storage;
+import io.murmur.runtime.StorageException;
+import io.murmur.version.Generators;
+import io.murmur.version.Version;
+import io.murmur.version.VersionedRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksIterator;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static io.murmur.storage.TestRecords.bytes;
+import static io.murmur.storage.TestRecords.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class RocksDbStorageTest extends StorageContractTest {
+
+    @Override
+    Storage open(Path dir) {
+        return RocksDbStorage.open(dir, StorageOptions.defaults());
+    }
+
+    private RocksDbStorage rocks() {
+        return (RocksDbStorage) storage;
+    }
+
+    /** Random keys and records from random write histories. */
+    private static Map<String, VersionedRecord> randomRecords(long seed, int n) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Map<String, VersionedRecord> out = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            VersionedRecord rec = Generators.record(r);
+            if (rec.isEmpty()) {
+                rec = VersionedRecord.EMPTY.add(write("a", 1, "v" + i));
+            }
+            out.put("key-" + seed + "-" + i, rec);
+        }
+        return out;
+    }
+
+    private static void putAll(Storage s, Map<String, VersionedRecord> records) {
+        for (Map.Entry<String, VersionedRecord> e : records.entrySet()) {
+            VersionedRecord rec = e.getValue();
+            s.update(bytes(e.getKey()), current -> current.merge(rec));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SyncMode.class)
+    void everyRecordSurvivesCloseAndReopen(SyncMode mode) {
+        Path db = dir.resolve("reopen-" + mode);
+        StorageOptions opts = StorageOptions.defaults().withSyncMode(mode);
+        Map<String, VersionedRecord> records = randomRecords(mode.ordinal(), 300);
+        try (RocksDbStorage s = RocksDbStorage.open(db, opts)) {
+            putAll(s, records);
+        }
+        try (RocksDbStorage s = RocksDbStorage.open(db, opts)) {
+            for (Map.Entry<String, VersionedRecord> e : records.entrySet()) {
+                assertThat(s.get(bytes(e.getKey()))).as(e.getKey()).isEqualTo(e.getValue());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SyncMode.class)
+    void acknowledgedWritesSurviveAKilledProcess(SyncMode mode) throws Exception {
+        Path db = dir.resolve("crash-" + mode);
+        Path childErr = dir.resolve("crash-" + mode + ".err");
+        Process child = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"),
+                CrashWriter.class.getName(), db.toString(), mode.name())
+                .redirectError(childErr.toFile())
+                .start();
+        Set<Integer> acked = new ConcurrentSkipListSet<>();
+        CountDownLatch drained = new CountDownLatch(1);
+        Thread reader = new Thread(() -> {
+            try (BufferedReader out = new BufferedReader(
+                    new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    if (line.startsWith("ack ")) {
+                        acked.add(Integer.parseInt(line.substring(4)));
+                    }
+                }
+            } catch (Exception e) {
+                // The stream ends with the process; nothing else to read.
+            } finally {
+                drained.countDown();
+            }
+        }, "crash-writer-stdout");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                    .failFast("child exited: " + readQuietly(childErr), () -> !child.isAlive())
+                    .until(() -> acked.size() >= 300);
+            child.destroyForcibly();
+            assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(drained.await(30, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            child.destroyForcibly();
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        // Acks come in order, so the acknowledged writes are exactly 0..max.
+        int last = acked.stream().mapToInt(Integer::intValue).max().orElseThrow();
+        assertThat(acked).hasSize(last + 1);
+        try (RocksDbStorage s = RocksDbStorage.open(db, StorageOptions.defaults())) {
+            for (int i = 0; i <= last; i++) {
+                VersionedRecord r = s.get(CrashWriter.key(i));
+                assertThat(r.siblings()).as("acknowledged key %d of %d", i, last).hasSize(1);
+                assertThat(r.siblings().get(0).value()).isEqualTo(CrashWriter.value(i));
+            }
+        }
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (Exception e) {
+            return "(no stderr)";
+        }
+    }
+
+    @Test
+    void dataFamilyHoldsOrderedTokenThenKeyInTokenOrder() throws Exception {
+        Map<String, VersionedRecord> records = randomRecords(42, 300);
+        putAll(storage, records);
+        storage.close();
+
+        RocksDB.loadLibrary();
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        List<ColumnFamilyDescriptor> families = List.of(
+                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+                new ColumnFamilyDescriptor(bytes("data")),
+                new ColumnFamilyDescriptor(bytes("hints")),
+                new ColumnFamilyDescriptor(bytes("meta")));
+        List<String> keysInOrder = new ArrayList<>();
+        try (DBOptions o = new DBOptions();
+             RocksDB db = RocksDB.openReadOnly(o, dir.toString(), families, handles)) {
+            try (RocksIterator it = db.newIterator(handles.get(1))) {
+                byte[] previous = null;
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] k = it.key();
+                    byte[] key = Arrays.copyOfRange(k, 8, k.length);
+                    assertThat(Token.readOrdered(k, 0)).isEqualTo(Token.of(key));
+                    assertThat(it.value()[0]).isEqualTo(RecordCodec.RECORD_FORMAT);
+                    assertThat(RecordCodec.decode(it.value())).isEqualTo(records.get(new String(key,
+                            StandardCharsets.UTF_8)));
+                    if (previous != null) {
+                        assertThat(Token.readOrdered(previous, 0)).isLessThanOrEqualTo(Token.readOrdered(k, 0));
+                    }
+                    previous = k;
+                    keysInOrder.add(new String(key, StandardCharsets.UTF_8));
+                }
+            } finally {
+                for (ColumnFamilyHandle h : handles) {
+                    h.close();
+                }
+            }
+        }
+        List<String> byToken = new ArrayList<>(records.keySet());
+        byToken.sort((a, b) -> Long.compare(Token.of(bytes(a)), Token.of(bytes(b))));
+        assertThat(keysInOrder).containsExactlyElementsOf(byToken);
+    }
+
+    @Test
+    void scanVisitsExactlyTheKeysWhoseTokenIsInRangeInTokenOrder() {
+        Map<String, VersionedRecord> records = randomRecords(7, 300);
+        putAll(storage, records);
+        TreeMap<Long, String> byToken = new TreeMap<>();
+        for (String k : records.keySet()) {
+            byToken.put(Token.of(bytes(k)), k);
+        }
+        SplittableRandom r = new SplittableRandom(3);
+        for (int i = 0; i < 50; i++) {
+            long a = r.nextLong();
+            long b = r.nextLong();
+            long from = Math.min(a, b);
+            long to = Math.max(a, b);
+            List<String> visited = new ArrayList<>();
+            rocks().scan(from, to, (token, key, record) -> {
+                String k = new String(key, StandardCharsets.UTF_8);
+                assertThat(token).isEqualTo(Token.of(key));
+                assertThat(record).isEqualTo(records.get(k));
+                visited.add(k);
+                return true;
+            });
+            assertThat(visited).as("%d..%d", from, to)
+                    .containsExactlyElementsOf(byToken.subMap(from, true, to, true).values());
+        }
+        List<String> all = new ArrayList<>();
+        rocks().scan(Long.MIN_VALUE, Long.MAX_VALUE, (token, key, record) -> all.add("x"));
+        assertThat(all).hasSize(records.size());
+    }
+
+    @Test
+    void scanStopsWhenTheVisitorSaysSoAndRejectsAnInvertedRange() {
+        putAll(storage, randomRecords(8, 20));
+        List<Long> seen = new ArrayList<>();
+        rocks().scan(Long.MIN_VALUE, Long.MAX_VALUE, (token, key, record) -> seen.add(token) && seen.size() < 5);
+        assertThat(seen).hasSize(5);
+        assertThatThrownBy(() -> rocks().scan(1, 0, (t, k, r) -> true)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void updateThatChangesNothingWritesNothing() {
+        Version v = write("a", 1, "x");
+        storage.update(bytes("k"), r -> r.add(v));
+        long before = rocks().latestSequenceNumber();
+        storage.update(bytes("k"), r -> r.add(v));
+        storage.update(bytes("absent"), r -> r);
+        assertThat(rocks().latestSequenceNumber()).isEqualTo(before);
+        storage.update(bytes("k"), r -> r.add(write("b", 1, "y")));
+        assertThat(rocks().latestSequenceNumber()).isGreaterThan(before);
+    }
+
+    @Test
+    void metaRoundTripsApartFromDataAndSurvivesReopen() {
+        assertThat(rocks().getMeta("node-id")).isEmpty();
+        rocks().putMeta("node-id", bytes("node-7"));
+        rocks().putMeta("generation", new byte[] {0, 0, 0, 3});
+        storage.update(bytes("node-id"), r -> r.add(write("a", 1, "data, not meta")));
+        assertThat(rocks().getMeta("node-id")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("node-7")));
+        storage.close();
+
+        storage = RocksDbStorage.open(dir, StorageOptions.defaults());
+        assertThat(rocks().getMeta("node-id")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("node-7")));
+        assertThat(rocks().getMeta("generation")).hasValueSatisfying(v -> assertThat(v).containsExactly(0, 0, 0, 3));
+        assertThat(storage.get(bytes("node-id")).siblings()).hasSize(1);
+        assertThatThrownBy(() -> rocks().putMeta("", new byte[0])).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void approximateKeyCountFollowsWrites() {
+        putAll(storage, randomRecords(9, 200));
+        assertThat(rocks().approximateKeyCount()).isBetween(100L, 400L);
+        assertThat(rocks().approximateDataBytes()).isPositive();
+    }
+
+    @Test
+    void closeWaitsForAnUpdateInFlight() throws Exception {
+        CountDownLatch insideChange = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<VersionedRecord> update = pool.submit(() -> storage.update(bytes("k"), r -> {
+                insideChange.countDown();
+                awaitQuietly(release);
+                return r.add(write("a", 1, "x"));
+            }));
+            assertThat(insideChange.await(10, TimeUnit.SECONDS)).isTrue();
+            Future<?> close = pool.submit(() -> storage.close());
+            assertThatThrownBy(() -> close.get(200, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+            release.countDown();
+            assertThat(update.get(10, TimeUnit.SECONDS).siblings()).hasSize(1);
+            close.get(10, TimeUnit.SECONDS);
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+        // The write made before close is durable.
+        storage = RocksDbStorage.open(dir, StorageOptions.defaults());
+        assertThat(storage.get(bytes("k")).siblings()).hasSize(1);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void periodicModeStopsItsSyncThreadOnClose() {
+        assertThat(rocks().options().syncMode()).isEqualTo(SyncMode.PERIODIC);
+        assertThat(syncThreads()).isNotEmpty().allMatch(Thread::isDaemon);
+        storage.close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> syncThreads().isEmpty());
+    }
+
+    private static List<Thread> syncThreads() {
+        List<Thread> out = new ArrayList<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("murmur-storage-wal-sync") && t.isAlive()) {
+                out.add(t);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void everyCallAfterCloseFailsWithStorageException() {
+        storage.close();
+        RocksDbStorage s = rocks();
+        assertThatThrownBy(() -> s.getMeta("x")).isInstanceOf(StorageException.class).hasMessage("storage is closed");
+        assertThatThrownBy(() -> s.putMeta("x", new byte[0])).isInstanceOf(StorageException.class);
+        assertThatThrownBy(() -> s.scan(0, 1, (t, k, r) -> true)).isInstanceOf(StorageException.class);
+        assertThatThrownBy(s::approximateKeyCount).isInstanceOf(StorageException.class);
+    }
+
+    @Test
+    void openingADatabaseAlreadyOpenFailsWithStorageException() {
+        assertThatThrownBy(() -> RocksDbStorage.open(dir, StorageOptions.defaults()))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("cannot open storage in " + dir)
+                .hasCauseInstanceOf(org.rocksdb.RocksDBException.class);
+    }
+
+    @Test
+    void openingAFileAsTheDirectoryFailsWithStorageException() throws Exception {
+        Path file = Files.writeString(dir.resolve("not-a-dir"), "x");
+        assertThatThrownBy(() -> RocksDbStorage.open(file, StorageOptions.defaults()))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("not-a-dir");
+    }
+
+    @Test
+    void aDamagedRecordOnDiskFailsTheReadWithStorageException() throws Exception {
+        storage.close();
+        RocksDB.loadLibrary();
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        List<ColumnFamilyDescriptor> families = List.of(
+                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY),
+                new ColumnFamilyDescriptor(bytes("data")),
+                new ColumnFamilyDescriptor(bytes("hints")),
+                new ColumnFamilyDescriptor(bytes("meta")));
+        byte[] key = bytes("damaged");
+        try (DBOptions o = new DBOptions(); RocksDB db = RocksDB.open(o, dir.toString(), families, handles)) {
+            try {
+                db.put(handles.get(1), RocksDbStorage.dataKey(Token.of(key), key), new byte[] {1, (byte) 0xff, 7});
+            } finally {
+                for (ColumnFamilyHandle h : handles) {
+                    h.close();
+                }
+            }
+        }
+        storage = RocksDbStorage.open(dir, StorageOptions.defaults());
+        assertThatThrownBy(() -> storage.get(key))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("corrupt record for key " + ByteKey.describe(key))
+                .hasCauseInstanceOf(CorruptRecordException.class);
+        assertThatThrownBy(() -> storage.update(key, r -> r)).isInstanceOf(StorageException.class);
+    }
+}
