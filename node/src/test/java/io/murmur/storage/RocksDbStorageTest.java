@@ -96,9 +96,13 @@ class RocksDbStorageTest extends StorageContractTest {
     void acknowledgedWritesSurviveAKilledProcess(SyncMode mode) throws Exception {
         Path db = dir.resolve("crash-" + mode);
         Path childErr = dir.resolve("crash-" + mode + ".err");
+        // RocksDB unpacks its native library into the temp directory and deletes it at a
+        // normal exit, which a killed process never reaches: keep it inside this test's.
+        Path childTmp = Files.createDirectories(dir.resolve("crash-" + mode + ".tmp"));
         Process child = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djava.io.tmpdir=" + childTmp,
                 "-cp", System.getProperty("java.class.path"),
                 CrashWriter.class.getName(), db.toString(), mode.name())
                 .redirectError(childErr.toFile())
