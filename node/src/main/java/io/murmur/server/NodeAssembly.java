@@ -109,7 +109,8 @@ public final class NodeAssembly implements AutoCloseable {
             long generation = nextGeneration(rocks);
             NodeAssembly node = new NodeAssembly(config, rocks, nodeId, generation);
             log.info("node {} (cluster {}, generation {}) serving clients on {} over {}; data in {}",
-                    nodeId, config.clusterName, generation, node.clientAddress(), node.listener.transportName(),
+                    nodeId, config.clusterName, generation, config.advertiseHost + ":" + node.clientAddress().getPort(),
+                    node.listener.transportName(),
                     config.dataDir.toAbsolutePath());
             return node;
         } catch (RuntimeException | InterruptedException e) {

@@ -96,10 +96,13 @@ class NodeLifecycleTest {
                     assertThat(c.call(put(i, bytes("s" + i), bytes("v" + i), ByteString.EMPTY)).hasPut()).isTrue();
                 }
             }
-            p.destroy(); // SIGTERM
+            p.toHandle().destroy(); // SIGTERM, keeping our end of its output open
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("node exits after SIGTERM").isTrue();
-            String rest = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(rest).contains("stopped");
+            StringBuilder rest = new StringBuilder();
+            while ((line = out.readLine()) != null) {
+                rest.append(line).append('\n');
+            }
+            assertThat(rest.toString()).contains("draining requests in flight").contains("stopped");
         } finally {
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
