@@ -2,7 +2,9 @@ package io.murmur.cli;
 
 import io.murmur.client.CausalContext;
 import io.murmur.client.MurmurClient;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,9 +38,7 @@ final class PutCommand extends MurmurCommand {
         if ((value == null) == (file == null)) {
             throw new CliFailure("USAGE", "give either VALUE or --file PATH", Murmur.EXIT_USAGE);
         }
-        byte[] bytes = value != null ? utf8(value)
-                : "-".equals(file) ? murmur.stdin().readAllBytes()
-                : Files.readAllBytes(Path.of(file));
+        byte[] bytes = value != null ? utf8(value) : readValue();
         CausalContext ctx = parseContext(context);
         CausalContext written;
         try (MurmurClient client = murmur.connect(1)) {
@@ -47,5 +47,15 @@ final class PutCommand extends MurmurCommand {
         out().println("ok context=" + written.toBase64());
         out().flush();
         return Murmur.EXIT_OK;
+    }
+
+    private byte[] readValue() {
+        try {
+            return "-".equals(file) ? murmur.stdin().readAllBytes() : Files.readAllBytes(Path.of(file));
+        } catch (NoSuchFileException e) {
+            throw new CliFailure("IO", "cannot read " + file + ": no such file", Murmur.EXIT_USAGE);
+        } catch (IOException e) {
+            throw new CliFailure("IO", "cannot read " + file + ": " + e.getMessage());
+        }
     }
 }

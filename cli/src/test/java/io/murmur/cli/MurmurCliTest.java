@@ -162,6 +162,10 @@ class MurmurCliTest {
 
         assertThat(run("--host", node.address(), "put", "f", "--file", file.toString()).exit()).isZero();
         assertThat(run("--host", node.address(), "get", "f").outLines().get(0)).isEqualTo("from a file");
+
+        Run missing = run("--host", node.address(), "put", "f", "--file", dir.resolve("nope").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).startsWith("error: IO: cannot read ").endsWith("no such file\n");
     }
 
     @Test

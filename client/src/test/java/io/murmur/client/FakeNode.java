@@ -19,20 +19,19 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -81,7 +80,7 @@ public final class FakeNode implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel server;
-    private final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final Set<Channel> clients = ConcurrentHashMap.newKeySet();
     private final List<List<Request>> received = new CopyOnWriteArrayList<>();
     private final Behavior behavior;
     private volatile int helloVersion = MurmurClient.PROTOCOL_VERSION;
@@ -100,6 +99,7 @@ public final class FakeNode implements AutoCloseable {
                         @Override
                         protected void initChannel(Channel ch) {
                             clients.add(ch);
+                            ch.closeFuture().addListener(f -> clients.remove(ch));
                             List<Request> log = new CopyOnWriteArrayList<>();
                             received.add(log);
                             ch.pipeline()
@@ -176,13 +176,15 @@ public final class FakeNode implements AutoCloseable {
 
     /** Closes every client connection (the server keeps listening). */
     public void closeConnections() {
-        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        for (Channel ch : List.copyOf(clients)) {
+            ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
     }
 
     @Override
     public void close() {
         server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        closeConnections();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 

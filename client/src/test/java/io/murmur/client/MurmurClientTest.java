@@ -364,6 +364,54 @@ class MurmurClientTest {
     }
 
     @Test
+    void spreadsRequestsRoundRobinOverHosts() {
+        FakeNode a = node(FakeNode.start());
+        FakeNode b = node(FakeNode.start());
+        MurmurClient client = client(a.address(), b.address());
+
+        for (int i = 0; i < 10; i++) {
+            client.ping().join();
+        }
+
+        assertThat(a.allRequests()).filteredOn(Request::hasPing).hasSize(5);
+        assertThat(b.allRequests()).filteredOn(Request::hasPing).hasSize(5);
+    }
+
+    @Test
+    void everyFutureCompletesWhileConnectionsKeepDropping() throws Exception {
+        FakeNode node = node(FakeNode.start());
+        MurmurClient client = client(b -> b.connectionsPerHost(2).requestTimeout(Duration.ofSeconds(3)), node.address());
+        List<CompletableFuture<?>> futures = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int id = t;
+            threads.add(new Thread(() -> {
+                for (int i = 0; i < 500; i++) {
+                    futures.add(i % 2 == 0 ? client.put("k" + id + "-" + i, "v") : client.get("k" + id + "-" + i));
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(2);
+            node.closeConnections();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+
+        CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]))
+                .exceptionally(e -> null).get(10, TimeUnit.SECONDS);
+        for (CompletableFuture<?> f : futures) {
+            if (f.isCompletedExceptionally()) {
+                assertThat(failureOf(f)).isInstanceOf(ConnectionException.class);
+            }
+        }
+        assertThat(futures).hasSize(2000);
+        assertThat(client.ping().get(5, TimeUnit.SECONDS)).isPositive();
+    }
+
+    @Test
     void builderRejectsBadSettings() {
         assertThatThrownBy(() -> MurmurClient.builder().build()).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> MurmurClient.builder().hosts("h:99999").build())
