@@ -149,11 +149,15 @@ final class LoadLoop {
         return BenchResult.of(target, total, (end - start) / 1e9, errorCounts);
     }
 
-    /** Reports once a second until {@code length} has passed; returns when it ended. */
+    /**
+     * Reports once a second until {@code length} has passed: the last second's rate and
+     * p99, and the average rate so far. Returns when it ended.
+     */
     private long tick(String label, long start, Duration length, Histogram total, PrintWriter progress)
             throws InterruptedException {
         long end = start + length.toNanos();
         long previous = start;
+        long operations = 0;
         Histogram interval = null;
         for (int second = 1; ; second++) {
             long now = System.nanoTime();
@@ -166,14 +170,16 @@ final class LoadLoop {
             if (total != null) {
                 total.add(interval);
             }
-            double seconds = (now - previous) / 1e9;
+            operations += interval.getTotalCount();
             long errorCount = 0;
             for (LongAdder n : errors.values()) {
                 errorCount += n.sum();
             }
-            progress.println(String.format(Locale.ROOT, "[%s %ds/%ds] %.0f ops/s  p99=%dus  errors=%d",
+            progress.println(String.format(Locale.ROOT,
+                    "[%s %ds/%ds] %.0f ops/s (so far %.0f ops/s)  p99=%dus  errors=%d",
                     label, TimeUnit.NANOSECONDS.toSeconds(now - start + 500_000_000L), length.toSeconds(),
-                    interval.getTotalCount() / seconds, interval.getValueAtPercentile(99.0), errorCount));
+                    interval.getTotalCount() / ((now - previous) / 1e9), operations / ((now - start) / 1e9),
+                    interval.getValueAtPercentile(99.0), errorCount));
             progress.flush();
             previous = now;
             if (now >= end) {
