@@ -1,0 +1,58 @@
+package io.murmur.cli;
+
+import io.murmur.client.MurmurClient;
+import io.murmur.proto.client.ClusterInfo;
+import io.murmur.proto.client.Member;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+
+@Command(name = "info", description = {
+            "Show the cluster.",
+            "Prints, as the answering node sees it, the cluster name, the node's id, the protocol version "
+                    + "and the members."
+        })
+final class InfoCommand extends MurmurCommand {
+    @Override
+    int execute() {
+        ClusterInfo info;
+        try (MurmurClient client = murmur.connect(1)) {
+            info = client.blocking().clusterInfo();
+        }
+        PrintWriter out = out();
+        out.println("cluster:  " + info.getClusterName());
+        out.println("node:     " + info.getNodeId());
+        out.println("protocol: " + info.getProtocolVersion());
+        out.println("members:  " + info.getMembersCount());
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"NODE", "HOST", "CLIENT", "PEER", "STATUS", "RACK"});
+        for (Member m : info.getMembersList()) {
+            rows.add(new String[] {m.getNodeId(), m.getHost(), Integer.toString(m.getClientPort()),
+                Integer.toString(m.getPeerPort()), m.getStatus(), m.getRack().isEmpty() ? "-" : m.getRack()});
+        }
+        printTable(out, rows);
+        out.flush();
+        return Murmur.EXIT_OK;
+    }
+
+    static void printTable(PrintWriter out, List<String[]> rows) {
+        int columns = rows.get(0).length;
+        int[] widths = new int[columns];
+        for (String[] row : rows) {
+            for (int c = 0; c < columns; c++) {
+                widths[c] = Math.max(widths[c], row[c].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder("  ");
+            for (int c = 0; c < columns; c++) {
+                line.append(row[c]);
+                if (c < columns - 1) {
+                    line.append(" ".repeat(widths[c] - row[c].length() + 2));
+                }
+            }
+            out.println(line);
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package io.murmur.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.murmur.client.FakeNode;
+import io.murmur.proto.client.ErrorCode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class MurmurCliTest {
+    private final List<FakeNode> nodes = new ArrayList<>();
+
+    @AfterEach
+    void stopNodes() {
+        nodes.forEach(FakeNode::close);
+    }
+
+    private FakeNode node(FakeNode node) {
+        nodes.add(node);
+        return node;
+    }
+
+    record Run(int exit, String out, String err, byte[] stdout) {
+        List<String> outLines() {
+            return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+        }
+    }
+
+    private static Run run(byte[] stdin, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        CommandLine cl = Murmur.commandLine(new Murmur(new ByteArrayInputStream(stdin), stdout));
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Run(exit, out.toString().replace("\r\n", "\n"), err.toString(), stdout.toByteArray());
+    }
+
+    private static Run run(String... args) {
+        return run(new byte[0], args);
+    }
+
+    private static String contextOf(Run run) {
+        String line = run.outLines().get(run.outLines().size() - 1);
+        assertThat(line).contains("context=");
+        return line.substring(line.indexOf("context=") + "context=".length());
+    }
+
+    @Test
+    void putThenGetPrintsValueAndContext() {
+        FakeNode node = node(FakeNode.start());
+
+        Run put = run("--host", node.address(), "put", "k", "hello");
+        assertThat(put.exit()).isZero();
+        assertThat(put.out()).startsWith("ok context=");
+
+        Run get = run("--host", node.address(), "get", "k");
+        assertThat(get.exit()).isZero();
+        assertThat(get.outLines()).containsExactly("hello", "context=" + contextOf(put));
+        assertThat(get.err()).isEmpty();
+    }
+
+    @Test
+    void hostMayFollowTheSubcommandAndTakeAList() throws IOException {
+        FakeNode node = node(FakeNode.start());
+
+        assertThat(run("put", "k", "v", "--host", node.address()).exit()).isZero();
+        assertThat(run("get", "k", "--host", "127.0.0.1:" + deadPort() + "," + node.address()).exit()).isZero();
+    }
+
+    @Test
+    void missingKeyExitsOneWithoutContext() {
+        FakeNode node = node(FakeNode.start());
+
+        Run get = run("--host", node.address(), "get", "nope");
+
+        assertThat(get.exit()).isEqualTo(1);
+        assertThat(get.outLines()).containsExactly("(not found)");
+    }
+
+    @Test
+    void bareCommandLineReportsNotFoundToo() {
+        FakeNode node = node(FakeNode.start());
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(new Murmur()).setOut(new PrintWriter(out, true));
+
+        assertThat(cl.execute("--host", node.address(), "get", "nope")).isEqualTo(1);
+        assertThat(out.toString()).contains("(not found)");
+    }
+
+    @Test
+    void deletedKeyIsNotFoundButKeepsItsContext() {
+        FakeNode node = node(FakeNode.start());
+        Run put = run("--host", node.address(), "put", "k", "v");
+
+        Run del = run("--host", node.address(), "del", "k", "--context", contextOf(put), "--w", "1");
+        assertThat(del.exit()).isZero();
+        assertThat(del.out()).startsWith("ok context=");
+
+        Run get = run("--host", node.address(), "get", "k");
+        assertThat(get.exit()).isEqualTo(1);
+        assertThat(get.outLines()).hasSize(3);
+        assertThat(get.outLines().get(0)).startsWith("(deleted ").endsWith("Z)");
+        assertThat(get.outLines().get(1)).isEqualTo("(not found)");
+        assertThat(get.outLines().get(2)).isEqualTo("context=" + contextOf(del));
+
+        // writing back with that context supersedes the tombstone
+        run("--host", node.address(), "put", "k", "again", "--context", contextOf(get));
+        assertThat(run("--host", node.address(), "get", "k").outLines().get(0)).isEqualTo("again");
+    }
+
+    @Test
+    void siblingsArePrintedAndRawRefusesThem() {
+        FakeNode node = node(FakeNode.start());
+        run("--host", node.address(), "put", "k", "one");
+        run("--host", node.address(), "put", "k", "two");
+
+        Run get = run("--host", node.address(), "get", "k", "--r", "2");
+        assertThat(get.exit()).isZero();
+        assertThat(get.outLines()).hasSize(3).startsWith("one", "two");
+
+        Run raw = run("--host", node.address(), "get", "k", "--raw");
+        assertThat(raw.exit()).isEqualTo(3);
+        assertThat(raw.err()).startsWith("error: SIBLINGS: key has 2 siblings").hasLineCount(1);
+        assertThat(raw.stdout()).isEmpty();
+    }
+
+    @Test
+    void binaryValuesRoundTripThroughStdinAndRaw() {
+        FakeNode node = node(FakeNode.start());
+        byte[] binary = {0, 1, 2, (byte) 0xff, '\n', 0x7f};
+
+        assertThat(run(binary, "--host", node.address(), "put", "bin", "--file", "-").exit()).isZero();
+
+        Run raw = run("--host", node.address(), "get", "bin", "--raw");
+        assertThat(raw.exit()).isZero();
+        assertThat(raw.stdout()).isEqualTo(binary);
+        assertThat(raw.out()).isEmpty();
+        assertThat(run("--host", node.address(), "get", "bin").outLines().get(0)).isEqualTo("0x000102ff0a7f");
+    }
+
+    @Test
+    void putReadsAFile(@TempDir Path dir) throws IOException {
+        FakeNode node = node(FakeNode.start());
+        Path file = dir.resolve("value.txt");
+        Files.writeString(file, "from a file");
+
+        assertThat(run("--host", node.address(), "put", "f", "--file", file.toString()).exit()).isZero();
+        assertThat(run("--host", node.address(), "get", "f").outLines().get(0)).isEqualTo("from a file");
+
+        Run missing = run("--host", node.address(), "put", "f", "--file", dir.resolve("nope").toString());
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.err()).startsWith("error: IO: cannot read ").endsWith("no such file\n");
+    }
+
+    @Test
+    void nodeErrorsAreOneLineWithTheirCode() {
+        FakeNode node = node(FakeNode.start((request, replier) -> replier.error(ErrorCode.UNAVAILABLE, "2 of 3 replicas down")));
+
+        Run put = run("--host", node.address(), "put", "k", "v");
+
+        assertThat(put.exit()).isEqualTo(3);
+        assertThat(put.err()).isEqualTo("error: UNAVAILABLE: 2 of 3 replicas down\n");
+        assertThat(put.out()).isEmpty();
+    }
+
+    @Test
+    void clientTimeoutAndConnectionFailuresAreReported() throws IOException {
+        FakeNode silent = node(FakeNode.start((request, replier) -> { }));
+
+        Run slow = run("--host", silent.address(), "--timeout", "200", "get", "k");
+        assertThat(slow.exit()).isEqualTo(3);
+        assertThat(slow.err()).startsWith("error: CLIENT_TIMEOUT: ").hasLineCount(1);
+
+        Run refused = run("--host", "127.0.0.1:" + deadPort(), "ping");
+        assertThat(refused.exit()).isEqualTo(3);
+        assertThat(refused.err()).startsWith("error: CONNECTION: ").hasLineCount(1);
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() throws IOException {
+        Run refused = run("--host", "127.0.0.1:" + deadPort(), "ping", "--verbose");
+
+        assertThat(refused.err()).startsWith("error: CONNECTION: ").contains("\tat ");
+    }
+
+    @Test
+    void usageErrorsExitTwoWithOneLine() {
+        Run noValue = run("put", "k");
+        assertThat(noValue.exit()).isEqualTo(2);
+        assertThat(noValue.err()).startsWith("error: USAGE: ").hasLineCount(1);
+
+        Run unknown = run("get", "k", "--bogus");
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).startsWith("error: USAGE: ").contains("--bogus").hasLineCount(1);
+
+        Run badContext = run("put", "k", "v", "--context", "%%%");
+        assertThat(badContext.exit()).isEqualTo(2);
+        assertThat(badContext.err()).startsWith("error: USAGE: --context").hasLineCount(1);
+
+        Run badHost = run("--host", "h:0", "ping");
+        assertThat(badHost.exit()).isEqualTo(2);
+        assertThat(badHost.err()).startsWith("error: USAGE: ");
+
+        Run nothing = run();
+        assertThat(nothing.exit()).isEqualTo(2);
+        assertThat(nothing.err()).contains("Usage: murmur");
+    }
+
+    @Test
+    void helpListsEverySubcommand() {
+        Run help = run("--help");
+
+        assertThat(help.exit()).isZero();
+        assertThat(help.out()).contains("get", "put", "del", "ping", "info", "bench", "--host", "Exit status");
+        assertThat(run("bench", "--help").out()).contains("--ceiling-only", "--read-ratio", "--csv");
+    }
+
+    @Test
+    void pingAndInfo() {
+        FakeNode node = node(FakeNode.start());
+
+        Run ping = run("--host", node.address(), "ping", "--count", "2");
+        assertThat(ping.exit()).isZero();
+        assertThat(ping.outLines()).hasSize(2).allMatch(l -> l.matches("pong time=\\d+\\.\\d{3} ms"));
+
+        Run info = run("--host", node.address(), "info");
+        assertThat(info.exit()).isZero();
+        assertThat(info.outLines()).contains("cluster:  fake", "node:     fake-1", "protocol: 1", "members:  1");
+        assertThat(info.out()).contains("NODE", "STATUS", "fake-1", "NORMAL", "r1");
+    }
+
+    @Test
+    void benchAgainstTheCeilingPrintsThroughput(@TempDir Path dir) throws IOException {
+        Path csv = dir.resolve("bench.csv");
+
+        Run bench = run("bench", "--ceiling-only", "--duration", "1", "--warmup", "0", "--ops", "get",
+                "--seed", "7", "--csv", csv.toString());
+
+        assertThat(bench.exit()).as(bench.err()).isZero();
+        assertThat(bench.out()).contains("ops/s", "p50(us)", "p999(us)", "ceiling", "seed=7");
+        assertThat(bench.err()).contains("[ceiling 1s/1s]");
+        List<String> rows = Files.readAllLines(csv);
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0)).isEqualTo(BenchCommand.CSV_HEADER);
+        assertThat(rows.get(1)).contains(",ceiling,get,1.0,16,1,100,10000,");
+    }
+
+    @Test
+    void benchComparesNodeWithCeiling() {
+        FakeNode node = node(FakeNode.start());
+
+        Run bench = run("--host", node.address(), "bench", "--ceiling", "--duration", "1", "--warmup", "0",
+                "--keys", "200", "--concurrency", "4");
+
+        assertThat(bench.exit()).as(bench.err()).isZero();
+        assertThat(bench.out()).contains("ceiling", "node", "node/ceiling ops/s: ");
+        assertThat(node.allRequests().stream().filter(r -> r.hasPut()).count()).isGreaterThanOrEqualTo(200);
+    }
+
+    @Test
+    void benchFailsWhenNothingSucceeds() throws IOException {
+        Run bench = run("--host", "127.0.0.1:" + deadPort(), "bench", "--duration", "1", "--warmup", "0",
+                "--ops", "put");
+
+        assertThat(bench.exit()).isEqualTo(3);
+        assertThat(bench.err()).contains("error: BENCH: no operation succeeded against node (errors: CONNECTION=");
+    }
+
+    @Test
+    void benchRejectsBadOptions() {
+        assertThat(run("bench", "--ops", "scan").exit()).isEqualTo(2);
+        assertThat(run("bench", "--read-ratio", "1.5").err()).startsWith("error: USAGE: --read-ratio");
+    }
+
+    @Test
+    void valuesDisplayAsTextOrHex() {
+        assertThat(Values.display("héllo\tworld".getBytes(StandardCharsets.UTF_8))).isEqualTo("héllo\tworld");
+        assertThat(Values.display(new byte[] {(byte) 0xc3})).isEqualTo("0xc3");
+        assertThat(Values.display(new byte[] {'a', 0})).isEqualTo("0x6100");
+        assertThat(Values.display(new byte[0])).isEqualTo("(empty)");
+    }
+
+    private static int deadPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

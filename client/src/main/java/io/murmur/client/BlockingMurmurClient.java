@@ -1,0 +1,124 @@
+package io.murmur.client;
+
+import io.murmur.proto.client.ClusterInfo;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * A synchronous view of a {@link MurmurClient}: the same operations, waiting for the
+ * reply. Failures arrive as the same {@link MurmurException} subclasses the futures carry,
+ * not wrapped in {@code ExecutionException}. Waits are bounded by the client's request
+ * timeout; an interrupt ends the wait with a {@link CancellationException} and leaves the
+ * thread's interrupt flag set.
+ */
+public final class BlockingMurmurClient {
+    private final MurmurClient client;
+
+    BlockingMurmurClient(MurmurClient client) {
+        this.client = client;
+    }
+
+    /** The asynchronous client behind this view. */
+    public MurmurClient async() {
+        return client;
+    }
+
+    public GetResult get(byte[] key) {
+        return await(client.get(key));
+    }
+
+    public GetResult get(byte[] key, GetOptions options) {
+        return await(client.get(key, options));
+    }
+
+    public GetResult get(String key) {
+        return await(client.get(key));
+    }
+
+    public GetResult get(String key, GetOptions options) {
+        return await(client.get(key, options));
+    }
+
+    public CausalContext put(byte[] key, byte[] value) {
+        return await(client.put(key, value));
+    }
+
+    public CausalContext put(byte[] key, byte[] value, CausalContext context) {
+        return await(client.put(key, value, context));
+    }
+
+    public CausalContext put(byte[] key, byte[] value, CausalContext context, PutOptions options) {
+        return await(client.put(key, value, context, options));
+    }
+
+    public CausalContext put(String key, String value) {
+        return await(client.put(key, value));
+    }
+
+    public CausalContext put(String key, String value, CausalContext context) {
+        return await(client.put(key, value, context));
+    }
+
+    public CausalContext put(String key, String value, CausalContext context, PutOptions options) {
+        return await(client.put(key, value, context, options));
+    }
+
+    public CausalContext delete(byte[] key) {
+        return await(client.delete(key));
+    }
+
+    public CausalContext delete(byte[] key, CausalContext context) {
+        return await(client.delete(key, context));
+    }
+
+    public CausalContext delete(byte[] key, CausalContext context, PutOptions options) {
+        return await(client.delete(key, context, options));
+    }
+
+    public CausalContext delete(String key) {
+        return await(client.delete(key));
+    }
+
+    public CausalContext delete(String key, CausalContext context) {
+        return await(client.delete(key, context));
+    }
+
+    public CausalContext delete(String key, CausalContext context, PutOptions options) {
+        return await(client.delete(key, context, options));
+    }
+
+    public Duration ping() {
+        return await(client.ping());
+    }
+
+    public ClusterInfo clusterInfo() {
+        return await(client.clusterInfo());
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            CancellationException cancelled = new CancellationException("interrupted while waiting for a reply");
+            cancelled.initCause(e);
+            throw cancelled;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            if (cause instanceof java.lang.Error) {
+                throw (java.lang.Error) cause;
+            }
+            throw new MurmurException(io.murmur.proto.client.ErrorCode.ERROR_CODE_UNSPECIFIED,
+                    String.valueOf(cause), cause);
+        }
+    }
+}
