@@ -57,7 +57,7 @@ nohup "${cmd[@]}" "${args[@]}" >>"$log_file" 2>&1 </dev/null &
 pid=$!
 echo "$pid" > "$pid_file"
 for _ in $(seq 1 600); do
-  if line=$(tail -n +"$((start_line + 1))" "$log_file" | grep -m1 '^murmur node .* listening'); then
+  if line=$(tail -n +"$((start_line + 1))" "$log_file" 2>/dev/null | grep -m1 '^murmur node .* listening'); then
     echo "$line"
     echo "pid $pid; log $log_file; stop with: kill \$(cat $pid_file)"
     exit 0

@@ -47,6 +47,8 @@ final class Connection {
     private volatile State state = State.CONNECTING;
     private volatile MurmurException closeCause;
     private volatile boolean rerouteOnClose;
+    /** The node is closing this connection: new requests go elsewhere. */
+    private volatile boolean retiring;
 
     // Confined to the event loop.
     private ChannelFuture connectFuture;
@@ -81,6 +83,10 @@ final class Connection {
         }
         if (state == State.CLOSED) {
             router.reroute(request, closeCause);
+            return;
+        }
+        if (retiring) {
+            router.resend(request);
             return;
         }
         try {
@@ -200,6 +206,13 @@ final class Connection {
         if (s != State.READY) {
             return; // the handshake drains when it completes
         }
+        if (retiring) {
+            PendingRequest<?> unsent;
+            while ((unsent = outbox.poll()) != null) {
+                router.resend(unsent);
+            }
+            return;
+        }
         boolean wrote = false;
         long now = System.nanoTime();
         PendingRequest<?> request;
@@ -224,6 +237,11 @@ final class Connection {
                 PendingRequest<?> request = inFlight.remove(id);
                 if (request != null) {
                     request.complete(response);
+                    if (response.hasError() && response.getError().getConnectionClosing()) {
+                        retire(id);
+                    } else if (retiring && inFlight.isEmpty()) {
+                        channel.close();
+                    }
                 } else if (id == 0 && response.hasError()) {
                     noticeBeforeClose = response.getError();
                 }
@@ -238,6 +256,34 @@ final class Connection {
                 break;
             default:
                 break;
+        }
+    }
+
+    /**
+     * The node refused request {@code refusedId} and is closing this connection. It still
+     * answers what it received before that request and ignores what came after, so those
+     * later requests, and any not yet written, go out again on a new connection; this one
+     * takes nothing more and closes once its earlier requests are answered.
+     */
+    private void retire(long refusedId) {
+        retiring = true;
+        host.release(this);
+        List<PendingRequest<?>> ignored = new ArrayList<>();
+        for (var e : inFlight.entrySet()) {
+            if (e.getKey() > refusedId) {
+                ignored.add(e.getValue());
+            }
+        }
+        for (PendingRequest<?> r : ignored) {
+            inFlight.remove(r.requestId);
+            router.resend(r);
+        }
+        PendingRequest<?> unsent;
+        while ((unsent = outbox.poll()) != null) {
+            router.resend(unsent);
+        }
+        if (inFlight.isEmpty()) {
+            channel.close();
         }
     }
 

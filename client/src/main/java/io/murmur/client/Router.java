@@ -82,6 +82,21 @@ final class Router {
         host.acquire().submit(request);
     }
 
+    /**
+     * A request the node never processed, from a connection it is closing: send it again
+     * on another connection (of the same host, when it is the only one). Not counted as
+     * an attempt, since the node said it ignored the request.
+     */
+    void resend(PendingRequest<?> request) {
+        if (request.future.isDone()) {
+            return;
+        }
+        request.cancelTimer();
+        request.attempts--;
+        request.lastHostIndex = -1;
+        dispatch(request);
+    }
+
     /** A request that was never sent lost its connection: try the next host, if any is left. */
     void reroute(PendingRequest<?> request, MurmurException cause) {
         if (request.future.isDone()) {

@@ -5,17 +5,19 @@ import io.murmur.proto.client.ErrorCode;
 import io.murmur.proto.client.Request;
 import io.murmur.proto.client.Response;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderException;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.ReferenceCountUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection: decodes each frame into a {@link Request}, hands it to the
@@ -33,12 +35,18 @@ import java.util.ArrayDeque;
 final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientConnectionHandler.class);
 
+    /** How long a connection being closed for a protocol error still swallows input. */
+    private static final long LINGER_MILLIS = 2_000;
+
     private final RequestDispatcher dispatcher;
     private final int maxInFlight;
     private final ClientListener.Tracker tracker;
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private int inFlight;
     private boolean closing;
+    private boolean outputShut;
+    /** While closing: the last reply written; when it is done, so are all before it. */
+    private ChannelFuture lastWrite;
 
     ClientConnectionHandler(RequestDispatcher dispatcher, int maxInFlight, ClientListener.Tracker tracker) {
         this.dispatcher = dispatcher;
@@ -48,6 +56,11 @@ final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ClientFrameDecoder.OversizedFrame oversized) {
+            failAndClose(ctx, oversized.requestId(), ErrorCode.TOO_LARGE, "frame of " + oversized.length()
+                    + " bytes is over the limit (limits.max_frame_bytes)");
+            return;
+        }
         ByteBuf frame = (ByteBuf) msg;
         try {
             if (closing) {
@@ -102,10 +115,14 @@ final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return;
         }
+        if (closing) {
+            // received before the request that broke the protocol: still answered
+            lastWrite = ctx.writeAndFlush(reply.response());
+            finishClosingWhenIdle(ctx);
+            return;
+        }
         if (reply.closeAfter()) {
-            closing = true;
-            dropWaiting();
-            ctx.writeAndFlush(reply.response()).addListener(ChannelFutureListener.CLOSE);
+            startClosing(ctx, reply.response());
             return;
         }
         ctx.writeAndFlush(reply.response(), ctx.voidPromise());
@@ -119,8 +136,8 @@ final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void updateAutoRead(ChannelHandlerContext ctx) {
-        boolean read = !closing && !tracker.draining() && inFlight < maxInFlight && waiting.isEmpty()
-                && ctx.channel().isWritable();
+        boolean read = closing || (!tracker.draining() && inFlight < maxInFlight && waiting.isEmpty()
+                && ctx.channel().isWritable());
         if (ctx.channel().config().isAutoRead() != read) {
             ctx.channel().config().setAutoRead(read);
         }
@@ -141,9 +158,7 @@ final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException) {
-            failAndClose(ctx, 0, ErrorCode.TOO_LARGE, "frame over the limit: " + cause.getMessage());
-        } else if (cause instanceof DecoderException) {
+        if (cause instanceof DecoderException) {
             failAndClose(ctx, 0, ErrorCode.INVALID_REQUEST, "undecodable frame: " + cause.getMessage());
         } else if (cause instanceof IOException) {
             log.debug("connection {} dropped: {}", ctx.channel().remoteAddress(), cause.toString());
@@ -158,11 +173,45 @@ final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
         if (closing) {
             return;
         }
+        log.debug("closing connection {}: {} {}", ctx.channel().remoteAddress(), code, message);
+        startClosing(ctx, Errors.error(requestId, code, message));
+    }
+
+    /**
+     * Closes the connection after a request broke the protocol. Requests read before it
+     * are still answered; it gets {@code last}, marked {@code connection_closing}; requests
+     * read after it are dropped unanswered (the client may resend them elsewhere). Then
+     * our side of the connection is shut, so the client reads every reply and then the end
+     * of the stream. The client may still be sending (the rest of an oversized frame,
+     * pipelined requests), and closing with unread bytes would make the kernel reset the
+     * connection and the client lose its replies, so we go on reading and discarding for
+     * a short while before closing for good.
+     */
+    private void startClosing(ChannelHandlerContext ctx, Response last) {
         closing = true;
         dropWaiting();
-        log.debug("closing connection {}: {} {}", ctx.channel().remoteAddress(), code, message);
-        Response error = Errors.error(requestId, code, message);
-        ctx.channel().config().setAutoRead(false);
-        ctx.writeAndFlush(error).addListener(ChannelFutureListener.CLOSE);
+        updateAutoRead(ctx);
+        Response marked = last.hasError()
+                ? last.toBuilder().setError(last.getError().toBuilder().setConnectionClosing(true)).build()
+                : last;
+        lastWrite = ctx.writeAndFlush(marked);
+        finishClosingWhenIdle(ctx);
+    }
+
+    private void finishClosingWhenIdle(ChannelHandlerContext ctx) {
+        if (inFlight > 0 || outputShut) {
+            return;
+        }
+        outputShut = true;
+        lastWrite.addListener((ChannelFutureListener) written -> {
+            if (written.isSuccess() && ctx.channel() instanceof DuplexChannel duplex) {
+                duplex.shutdownOutput();
+                ctx.executor().schedule(() -> {
+                    ctx.close();
+                }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                ctx.close();
+            }
+        });
     }
 }

@@ -12,7 +12,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -29,8 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The client port: accepts connections and runs the client protocol on each.
  *
  * <p>Pipeline per connection, inbound: 4-byte length framing bounded by
- * {@code maxFrameBytes} (an oversized length is rejected as soon as it is read, before its
- * bytes arrive), then {@link ClientConnectionHandler}. Outbound: protobuf encoding, the
+ * {@code maxFrameBytes} ({@link ClientFrameDecoder}: an oversized frame is refused from its
+ * first bytes and never buffered), then {@link ClientConnectionHandler}. Outbound: protobuf encoding, the
  * length prefix, and flush consolidation so pipelined replies share syscalls.
  *
  * <p>Shutdown is in steps so nothing acknowledged is cut off: {@link #stopAccepting()},
@@ -106,8 +105,7 @@ public final class ClientListener implements AutoCloseable {
                         p.addLast("flush", new FlushConsolidationHandler(256, true));
                         p.addLast("prepender", new LengthFieldPrepender(4));
                         p.addLast("encoder", new ProtobufEncoder());
-                        p.addLast("framer", new LengthFieldBasedFrameDecoder(
-                                settings.maxFrameBytes(), 0, 4, 0, 4, true));
+                        p.addLast("framer", new ClientFrameDecoder(settings.maxFrameBytes()));
                         p.addLast("handler", new ClientConnectionHandler(
                                 dispatcher, settings.maxInFlightPerConnection(), tracker));
                     }

@@ -91,13 +91,29 @@ class BadInputTest {
     }
 
     @Test
-    void frameOverTheLimitIsTooLargeThenClosedBeforeItsBytesArrive() throws Exception {
+    void frameOverTheLimitIsTooLargeForItsRequestIdThenClosedBeforeItsBytesArrive() throws Exception {
         try (RawClient c = new RawClient(node.clientAddress())) {
-            c.sendRaw(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+            // the length says 2 GiB; only the start of the request follows
+            c.sendRaw(new byte[] {0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x08, (byte) 0x96, 0x01, 0x1a, 0x05});
             Response r = c.read();
             assertThat(r.getError().getCode()).isEqualTo(ErrorCode.TOO_LARGE);
+            assertThat(r.getRequestId()).as("the id read from the frame's first bytes").isEqualTo(150);
             assertThat(c.closedByPeer()).isTrue();
         }
+        assertNodeStillServesOthers();
+    }
+
+    @Test
+    void aWholeOversizedFrameStillGetsItsErrorBeforeTheConnectionCloses() throws Exception {
+        byte[] huge = put(1, bytes("huge"), ByteString.copyFrom(new byte[3 << 20]), ByteString.EMPTY).toByteArray();
+        try (RawClient c = new RawClient(node.clientAddress())) {
+            c.sendFrame(huge);
+            Response r = c.read();
+            assertThat(r.getError().getCode()).isEqualTo(ErrorCode.TOO_LARGE);
+            assertThat(r.getRequestId()).isEqualTo(1);
+            assertThat(c.closedByPeer()).isTrue();
+        }
+        assertNothingStoredAt(bytes("huge"));
         assertNodeStillServesOthers();
     }
 

@@ -120,10 +120,28 @@ class ClientNodeEndToEndTest {
         assertThatThrownBy(() -> db.put("big".getBytes(StandardCharsets.UTF_8), new byte[64 * 1024 + 1]))
                 .isInstanceOf(TooLargeException.class);
         assertThat(db.get("big").found()).isFalse();
+        assertThatThrownBy(() -> db.put("bigger".getBytes(StandardCharsets.UTF_8), new byte[1 << 20]))
+                .as("a value over the node's frame limit is refused as TOO_LARGE too")
+                .isInstanceOf(TooLargeException.class);
+        assertThat(db.get("bigger").found()).isFalse();
         assertThatThrownBy(() -> db.put("k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8),
                 CausalContext.EMPTY, io.murmur.client.PutOptions.withW(3)))
                 .isInstanceOf(InvalidRequestException.class);
         assertThat(db.ping()).isPositive();
+    }
+
+    @Test
+    void requestsPipelinedBehindARefusedFrameAreResentAndSucceed() throws Exception {
+        CompletableFuture<CausalContext> refused = client.put("huge".getBytes(StandardCharsets.UTF_8), new byte[1 << 20]);
+        List<CompletableFuture<CausalContext>> behind = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            behind.add(client.put("after" + i, "v" + i));
+        }
+        assertThatThrownBy(refused::join).hasCauseInstanceOf(TooLargeException.class);
+        CompletableFuture.allOf(behind.toArray(new CompletableFuture[0])).get(30, TimeUnit.SECONDS);
+        for (int i = 0; i < 50; i++) {
+            assertThat(db.get("after" + i).siblings()).as("written exactly once").hasSize(1);
+        }
     }
 
     @Test
