@@ -80,6 +80,10 @@ final class BenchCommand extends MurmurCommand {
     @Option(names = "--ceiling-only", description = "Measure only the in-process ceiling server.")
     boolean ceilingOnly;
 
+    @Option(names = "--rounds", paramLabel = "N", description = "Repeat the measurement N times (ceiling, then node, "
+            + "each round) and print medians (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+    int rounds;
+
     @Override
     int execute() throws Exception {
         validate();
@@ -93,23 +97,35 @@ final class BenchCommand extends MurmurCommand {
         out.flush();
 
         List<BenchResult> results = new ArrayList<>();
-        if (ceiling || ceilingOnly) {
-            try (CeilingServer server = CeilingServer.start(valueBytes);
-                 MurmurClient client = murmur.connect(List.of(server.address()), connections)) {
-                results.add(measure("ceiling", client, false, runSeed, err));
+        List<Double> ratios = new ArrayList<>();
+        boolean load = preload != null ? preload : workload != LoadLoop.Workload.PUT;
+        for (int round = 1; round <= rounds; round++) {
+            List<BenchResult> roundResults = new ArrayList<>();
+            if (ceiling || ceilingOnly) {
+                try (CeilingServer server = CeilingServer.start(valueBytes);
+                     MurmurClient client = murmur.connect(List.of(server.address()), connections)) {
+                    roundResults.add(measure("ceiling", client, false, runSeed + round, err));
+                }
             }
-        }
-        if (!ceilingOnly) {
-            boolean load = preload != null ? preload : workload != LoadLoop.Workload.PUT;
-            try (MurmurClient client = murmur.connect(connections)) {
-                results.add(measure("node", client, load, runSeed, err));
+            if (!ceilingOnly) {
+                try (MurmurClient client = murmur.connect(connections)) {
+                    roundResults.add(measure("node", client, load && round == 1, runSeed + round, err));
+                }
             }
+            if (rounds > 1) {
+                out.println("round " + round + ":");
+            }
+            printTable(out, roundResults);
+            if (roundResults.size() == 2 && roundResults.get(0).opsPerSecond() > 0) {
+                double ratio = roundResults.get(1).opsPerSecond() / roundResults.get(0).opsPerSecond();
+                ratios.add(ratio);
+                out.println(String.format(Locale.ROOT, "node/ceiling ops/s: %.3f", ratio));
+            }
+            out.flush();
+            results.addAll(roundResults);
         }
-
-        printTable(out, results);
-        if (results.size() == 2 && results.get(0).opsPerSecond() > 0) {
-            out.println(String.format(Locale.ROOT, "node/ceiling ops/s: %.3f",
-                    results.get(1).opsPerSecond() / results.get(0).opsPerSecond()));
+        if (rounds > 1) {
+            printMedians(out, results, ratios);
         }
         out.flush();
         if (csv != null) {
@@ -124,7 +140,41 @@ final class BenchCommand extends MurmurCommand {
         return Murmur.EXIT_OK;
     }
 
+    /** Median ops/s and latency percentiles per target over the rounds, and the median ratio. */
+    private static void printMedians(PrintWriter out, List<BenchResult> results, List<Double> ratios) {
+        out.println("medians over the rounds:");
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"target", "ops/s", "p50(us)", "p99(us)", "p999(us)"});
+        for (String target : List.of("ceiling", "node")) {
+            List<BenchResult> mine = results.stream().filter(r -> r.target().equals(target)).toList();
+            if (mine.isEmpty()) {
+                continue;
+            }
+            rows.add(new String[] {target,
+                String.format(Locale.ROOT, "%.0f", median(mine.stream().map(BenchResult::opsPerSecond).toList())),
+                String.format(Locale.ROOT, "%.0f", median(mine.stream().map(r -> (double) r.p50Micros()).toList())),
+                String.format(Locale.ROOT, "%.0f", median(mine.stream().map(r -> (double) r.p99Micros()).toList())),
+                String.format(Locale.ROOT, "%.0f", median(mine.stream().map(r -> (double) r.p999Micros()).toList()))});
+        }
+        InfoCommand.printTable(out, rows);
+        if (!ratios.isEmpty()) {
+            out.println(String.format(Locale.ROOT, "node/ceiling ops/s, median of %d rounds: %.3f (min %.3f, max %.3f)",
+                    ratios.size(), median(ratios), ratios.stream().mapToDouble(d -> d).min().orElse(0),
+                    ratios.stream().mapToDouble(d -> d).max().orElse(0)));
+        }
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
     private void validate() {
+        if (rounds < 1) {
+            throw usage("--rounds must be at least 1");
+        }
         if (readRatio < 0 || readRatio > 1) {
             throw usage("--read-ratio must be within 0..1: " + readRatio);
         }

@@ -38,6 +38,11 @@ public final class LocalCoordinator {
         return storage.get(key);
     }
 
+    /** The key's record if it can be read from memory without blocking, else {@code null}. */
+    public VersionedRecord readIfInMemory(byte[] key) {
+        return storage.getIfInMemory(key);
+    }
+
     /**
      * Writes a new version of {@code key} that supersedes what {@code context} covers.
      *

@@ -16,6 +16,16 @@ public interface Storage extends AutoCloseable {
     VersionedRecord get(byte[] key) throws StorageException;
 
     /**
+     * The record stored for {@code key} if the store can answer from memory without
+     * blocking (a cache hit), else {@code null}. Lets a real node answer hot reads on its
+     * network thread instead of handing them to a request thread. The default knows
+     * nothing in memory.
+     */
+    default VersionedRecord getIfInMemory(byte[] key) throws StorageException {
+        return null;
+    }
+
+    /**
      * Atomically replaces the record of {@code key} with {@code change} applied to it.
      * No other update of the same key runs between the read and the write, and
      * {@code change} is called exactly once. When

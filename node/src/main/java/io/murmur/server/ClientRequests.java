@@ -38,9 +38,10 @@ import java.util.function.Supplier;
  * and builds the reply.
  *
  * <p>Design note. Validation happens on the event loop and costs no I/O, so a bad
- * request is refused before it touches storage and changes nothing. Requests that read
- * or write storage run on the request executor, never on an event loop, so a slow disk
- * delays only the requests that wait for it. Two kinds of refusal: a request that breaks
+ * request is refused before it touches storage and changes nothing. A read that the
+ * record cache can answer is answered right there too (no thread hop, no disk). Every
+ * other read and every write runs on the request executor, never on an event loop, so
+ * a slow disk or an fsync delays only the requests that wait for it. Two kinds of refusal: a request that breaks
  * the protocol (no operation, no key, an undecodable context, a wrong protocol version)
  * gets INVALID_REQUEST and its connection is closed, since the client and node no longer
  * agree on what they are saying; a well-formed request over a limit gets TOO_LARGE and
@@ -128,20 +129,29 @@ public final class ClientRequests implements RequestDispatcher {
             return done(invalid);
         }
         byte[] key = get.getKey().toByteArray();
-        return run(id, () -> {
-            VersionedRecord record = coordinator.read(key);
-            GetReply.Builder reply = GetReply.newBuilder();
-            for (Version v : record.siblings()) {
-                reply.addSiblings(Sibling.newBuilder()
-                        .setValue(ByteString.copyFrom(v.value()))
-                        .setTombstone(v.isTombstone())
-                        .setWrittenAtMillis(v.writtenAtMillis()));
+        try {
+            VersionedRecord hot = coordinator.readIfInMemory(key);
+            if (hot != null) {
+                return done(Reply.of(getReply(id, hot)));
             }
-            if (!record.isEmpty()) {
-                reply.setContext(ByteString.copyFrom(RecordCodec.encodeClock(record.context())));
-            }
-            return Response.newBuilder().setRequestId(id).setGet(reply).build();
-        });
+        } catch (StorageException e) {
+            return done(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "storage error: " + e.getMessage())));
+        }
+        return run(id, () -> getReply(id, coordinator.read(key)));
+    }
+
+    private static Response getReply(long id, VersionedRecord record) {
+        GetReply.Builder reply = GetReply.newBuilder();
+        for (Version v : record.siblings()) {
+            reply.addSiblings(Sibling.newBuilder()
+                    .setValue(ByteString.copyFrom(v.value()))
+                    .setTombstone(v.isTombstone())
+                    .setWrittenAtMillis(v.writtenAtMillis()));
+        }
+        if (!record.isEmpty()) {
+            reply.setContext(ByteString.copyFrom(RecordCodec.encodeClock(record.context())));
+        }
+        return Response.newBuilder().setRequestId(id).setGet(reply).build();
     }
 
     private CompletionStage<Reply> put(long id, Put put) {

@@ -105,6 +105,13 @@ public final class CachingStorage implements Storage {
         }
     }
 
+    /** A cache hit, or {@code null}: never touches the delegate. */
+    @Override
+    public VersionedRecord getIfInMemory(byte[] key) {
+        ensureOpen();
+        return cache.getIfPresent(ByteKey.wrap(key));
+    }
+
     @Override
     public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
         Objects.requireNonNull(change, "change");

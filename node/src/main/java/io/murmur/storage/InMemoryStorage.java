@@ -29,6 +29,12 @@ public final class InMemoryStorage implements Storage {
         return r == null ? VersionedRecord.EMPTY : r;
     }
 
+    /** Everything is in memory: the same as {@link #get}. */
+    @Override
+    public VersionedRecord getIfInMemory(byte[] key) {
+        return get(key);
+    }
+
     @Override
     public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
         Objects.requireNonNull(change, "change");
