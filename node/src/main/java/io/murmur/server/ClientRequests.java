@@ -1,6 +1,7 @@
 package io.murmur.server;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.murmur.proto.client.ClusterInfo;
 import io.murmur.proto.client.Delete;
 import io.murmur.proto.client.DeleteReply;
@@ -144,7 +145,8 @@ public final class ClientRequests implements RequestDispatcher {
         GetReply.Builder reply = GetReply.newBuilder();
         for (Version v : record.siblings()) {
             reply.addSiblings(Sibling.newBuilder()
-                    .setValue(ByteString.copyFrom(v.value()))
+                    // a version's value is never changed once written: no copy needed
+                    .setValue(UnsafeByteOperations.unsafeWrap(v.value()))
                     .setTombstone(v.isTombstone())
                     .setWrittenAtMillis(v.writtenAtMillis()));
         }

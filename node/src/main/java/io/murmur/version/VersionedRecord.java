@@ -17,6 +17,8 @@ public final class VersionedRecord {
     public static final VersionedRecord EMPTY = new VersionedRecord(List.of());
 
     private final List<Version> siblings;
+    /** {@link #context()}, computed on first use: records are read far more than written. */
+    private VectorClock context;
 
     private VersionedRecord(List<Version> siblings) {
         this.siblings = siblings;
@@ -84,6 +86,15 @@ public final class VersionedRecord {
      * instead: a spurious sibling, never a lost write.
      */
     public VectorClock context() {
+        VectorClock c = context;
+        if (c == null) {
+            c = computeContext();
+            context = c; // racy but benign: every thread computes the same immutable value
+        }
+        return c;
+    }
+
+    private VectorClock computeContext() {
         VectorClock c = VectorClock.EMPTY;
         for (Version v : siblings) {
             c = c.merge(v.context());
