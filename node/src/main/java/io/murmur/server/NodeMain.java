@@ -72,7 +72,7 @@ public final class NodeMain implements Callable<Integer> {
         try {
             node = NodeAssembly.start(cfg);
         } catch (StorageException e) {
-            System.err.println("error: cannot open storage in " + cfg.dataDir.toAbsolutePath() + ": " + e.getMessage());
+            System.err.println("error: " + e.getMessage());
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);

@@ -150,15 +150,23 @@ public final class RocksDbStorage implements Storage {
             return openWith(dir, options, CompressionType.LZ4_COMPRESSION);
         } catch (RocksDBException e) {
             if (!isCompressionMissing(e)) {
-                throw new StorageException("cannot open storage in " + dir + ": " + e.getMessage(), e);
+                throw openFailure(dir, e);
             }
             log.warn("LZ4 is not available in this RocksDB build, storing {} uncompressed", dir);
         }
         try {
             return openWith(dir, options, CompressionType.NO_COMPRESSION);
         } catch (RocksDBException e) {
-            throw new StorageException("cannot open storage in " + dir + ": " + e.getMessage(), e);
+            throw openFailure(dir, e);
         }
+    }
+
+    private static StorageException openFailure(Path dir, RocksDBException e) {
+        String message = String.valueOf(e.getMessage());
+        if (message.contains("LOCK")) {
+            return new StorageException("data dir " + dir + " is in use by another running process (" + message + ")", e);
+        }
+        return new StorageException("cannot open storage in " + dir + ": " + message, e);
     }
 
     private static boolean isCompressionMissing(RocksDBException e) {

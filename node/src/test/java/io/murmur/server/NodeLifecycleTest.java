@@ -66,6 +66,18 @@ class NodeLifecycleTest {
     }
 
     @Test
+    void aSecondNodeOnTheSameDataDirIsRefusedWhileTheFirstRuns() throws Exception {
+        try (NodeAssembly first = TestNodes.start(dir)) {
+            assertThatThrownBy(() -> TestNodes.start(dir))
+                    .isInstanceOf(io.murmur.runtime.StorageException.class)
+                    .hasMessageContaining("is in use by another running process");
+            try (RawClient c = new RawClient(first.clientAddress())) {
+                assertThat(c.call(io.murmur.testing.Requests.ping(1)).hasPong()).isTrue();
+            }
+        }
+    }
+
+    @Test
     void sigtermStopsTheNodeProcessGracefullyAndItsWritesSurvive() throws Exception {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
