@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.lang.ref.Reference;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -66,6 +67,11 @@ public final class ClusterSim implements Runnable {
         @Option(names = "--no-faults", description = "Run without faults.")
         boolean noFaults;
 
+        @Option(names = "--process", description = "What nodes run: heartbeat (push-pull exchange of heartbeat "
+                + "tables, checked for convergence) or ping (one small message a second, to measure the kernel). "
+                + "Default: ${DEFAULT-VALUE}.", defaultValue = "heartbeat")
+        String process;
+
         @Option(names = "--mean-fault-gap", description = "Mean virtual time between faults (default: ${DEFAULT-VALUE}).",
                 defaultValue = "5s", converter = DurationConverter.class)
         Duration meanFaultGap;
@@ -76,6 +82,13 @@ public final class ClusterSim implements Runnable {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--nodes must be >= 1");
             }
             LinkModel link = LinkModel.LAN;
+            if (process.equals("ping")) {
+                return runPing(link);
+            }
+            if (!process.equals("heartbeat")) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--process must be heartbeat or ping, not " + process);
+            }
             Simulation<HeartbeatDemo.Beat> sim = HeartbeatDemo.newSimulation(seed, link);
             Scenario<HeartbeatDemo.Beat> scenario = Scenario.on(sim).nodes(nodes, id -> new HeartbeatDemo(1_000));
             Duration faultsUntil = Duration.ofNanos(duration.toNanos() * 7 / 10);
@@ -118,11 +131,45 @@ public final class ClusterSim implements Runnable {
             System.out.printf(Locale.ROOT, "events: %d (%.0f events/s wall)%n", report.events(),
                     report.eventsPerSecond());
             System.out.println("network: " + sim.networkStats());
+            long heap = heapAfterGc();
+            Reference.reachabilityFence(sim);
+            System.out.printf(Locale.ROOT, "memory: %.1f MiB heap after GC, %.1f KiB per node%n",
+                    heap / 1048576.0, heap / 1024.0 / nodes);
             System.out.println("converged after faults: " + (missing == 0 ? "yes"
                     : "no (" + missing + " stale node-to-node views)"));
             System.out.println("trace-hash: " + report.traceHashHex());
             return missing == 0 ? 0 : 1;
         }
+
+        private int runPing(LinkModel link) {
+            Simulation<Long> sim = new Simulation<>(seed, link, m -> "ping", m -> 8);
+            Scenario<Long> scenario = Scenario.on(sim).nodes(nodes, id -> new PingDemo(1_000));
+            RandomFaults.Plan plan = noFaults ? new RandomFaults.Plan(java.util.List.of())
+                    : RandomFaults.schedule(scenario, new SplittableRandom(seed ^ 0xfa17L),
+                    Duration.ofNanos(duration.toNanos() * 7 / 10), meanFaultGap, link);
+            System.err.printf(Locale.ROOT, "cluster-sim: seed %d, %d nodes, %s virtual, ping, %d faults planned%n",
+                    seed, nodes, duration, plan.faults().size());
+            Scenario.Report report = scenario.run(duration);
+            System.out.printf(Locale.ROOT, "virtual time: %.1fs%n", report.virtualNanos() / 1e9);
+            System.out.printf(Locale.ROOT, "events: %d (%.0f events/s wall)%n", report.events(),
+                    report.eventsPerSecond());
+            System.out.println("network: " + sim.networkStats());
+            long heap = heapAfterGc();
+            Reference.reachabilityFence(sim);
+            System.out.printf(Locale.ROOT, "memory: %.1f MiB heap after GC, %.1f KiB per node%n",
+                    heap / 1048576.0, heap / 1024.0 / nodes);
+            System.out.println("trace-hash: " + report.traceHashHex());
+            return 0;
+        }
+    }
+
+    /** Heap in use after a full collection: an upper bound of what the simulation keeps. */
+    static long heapAfterGc() {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return rt.totalMemory() - rt.freeMemory();
     }
 
     /** picocli converter for durations. */

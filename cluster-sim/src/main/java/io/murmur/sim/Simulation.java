@@ -9,15 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.PriorityQueue;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -96,6 +94,7 @@ public final class Simulation<M> {
         final String id;
         final long idHash;
         final Supplier<NodeProcess<M>> factory;
+        final int index;
         final Map<String, Object> durable = new HashMap<>();
         final List<Event> deferred = new ArrayList<>();
         NodeState state = NodeState.CRASHED;
@@ -103,8 +102,9 @@ public final class Simulation<M> {
         NodeProcess<M> process;
         long wallSkewMillis;
 
-        SimNode(String id, Supplier<NodeProcess<M>> factory) {
+        SimNode(String id, int index, Supplier<NodeProcess<M>> factory) {
             this.id = id;
+            this.index = index;
             this.idHash = Murmur3.hash64(id.getBytes(StandardCharsets.UTF_8));
             this.factory = factory;
         }
@@ -114,7 +114,10 @@ public final class Simulation<M> {
     private final SplittableRandom networkRandom;
     private final PriorityQueue<Event> queue = new PriorityQueue<>();
     private final Map<String, SimNode<M>> nodes = new LinkedHashMap<>();
-    private final Set<Long> blockedPairs = new HashSet<>();
+    /** The ids in {@link #nodes}, as an unmodifiable list, rebuilt when a node is added. */
+    private List<String> nodeIdList = List.of();
+    /** Active partitions, each cutting every link between two groups of node indices. */
+    private final List<BitSet[]> cuts = new ArrayList<>();
     private final NetworkStats stats = new NetworkStats();
     private final Function<? super M, String> describer;
     private final Function<? super M, Integer> sizer;
@@ -165,7 +168,7 @@ public final class Simulation<M> {
     }
 
     public List<String> nodeIds() {
-        return List.copyOf(nodes.keySet());
+        return nodeIdList;
     }
 
     public NodeState state(String nodeId) {
@@ -192,8 +195,9 @@ public final class Simulation<M> {
         if (nodes.containsKey(id)) {
             throw new IllegalArgumentException("node " + id + " already exists");
         }
-        SimNode<M> n = new SimNode<>(id, factory);
+        SimNode<M> n = new SimNode<>(id, nodes.size(), factory);
         nodes.put(id, n);
+        nodeIdList = List.copyOf(nodes.keySet());
         start(n);
     }
 
@@ -245,10 +249,7 @@ public final class Simulation<M> {
 
     /** Cuts every link between {@code side} and the other nodes (both ways). */
     public void partition(Collection<String> side) {
-        Set<String> a = new HashSet<>(side);
-        for (String x : a) {
-            node(x);
-        }
+        java.util.Set<String> a = new java.util.HashSet<>(side);
         List<String> rest = new ArrayList<>();
         for (String id : nodes.keySet()) {
             if (!a.contains(id)) {
@@ -260,22 +261,35 @@ public final class Simulation<M> {
 
     /** Cuts every link between the two groups (both ways). */
     public void partition(Collection<String> left, Collection<String> right) {
-        for (String l : left) {
-            for (String r : right) {
-                blockedPairs.add(pairKey(node(l), node(r)));
-            }
+        BitSet l = new BitSet(nodes.size());
+        BitSet r = new BitSet(nodes.size());
+        for (String id : left) {
+            l.set(node(id).index);
         }
-        trace = mix(trace, 0x7a11L + left.size() * 31L + right.size());
+        for (String id : right) {
+            r.set(node(id).index);
+        }
+        cuts.add(new BitSet[] {l, r});
+        trace = mix(trace, 0x7a11L + l.hashCode() * 31L + r.hashCode());
     }
 
     /** Restores every link. */
     public void heal() {
-        blockedPairs.clear();
+        cuts.clear();
         trace = mix(trace, 0x4ea1L);
     }
 
     public boolean isPartitioned(String a, String b) {
-        return blockedPairs.contains(pairKey(node(a), node(b)));
+        return cut(node(a), node(b));
+    }
+
+    private boolean cut(SimNode<?> a, SimNode<?> b) {
+        for (BitSet[] c : cuts) {
+            if ((c[0].get(a.index) && c[1].get(b.index)) || (c[1].get(a.index) && c[0].get(b.index))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs {@code action} at virtual time now + {@code delay} (for scenario scripts). */
@@ -345,7 +359,7 @@ public final class Simulation<M> {
         SimNode<M> to = nodes.get(toId);
         stats.sent++;
         stats.bytesSent += sizer.apply(message);
-        if (to == null || blockedPairs.contains(pairKey(from, to))) {
+        if (to == null || cut(from, to)) {
             stats.lostToPartition++;
             return;
         }
@@ -375,12 +389,6 @@ public final class Simulation<M> {
             throw new IllegalArgumentException("no node " + id);
         }
         return n;
-    }
-
-    private static long pairKey(SimNode<?> a, SimNode<?> b) {
-        long x = a.idHash;
-        long y = b.idHash;
-        return x < y ? mix(x, y) : mix(y, x);
     }
 
     private static long mix(long h, long v) {
@@ -436,7 +444,7 @@ public final class Simulation<M> {
 
         @Override
         public List<String> allNodes() {
-            return Collections.unmodifiableList(new ArrayList<>(nodes.keySet()));
+            return nodeIdList;
         }
 
         @Override
