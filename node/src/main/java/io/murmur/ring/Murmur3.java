@@ -15,6 +15,7 @@ public final class Murmur3 {
         return hash64(data, 0, data.length);
     }
 
+    @SuppressWarnings("fallthrough") // the tail switch falls through on purpose, as in the reference
     public static long hash64(byte[] data, int offset, int length) {
         long h1 = 0;
         long h2 = 0;
