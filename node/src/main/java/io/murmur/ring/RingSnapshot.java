@@ -381,20 +381,17 @@ public final class RingSnapshot {
         return lo == tokens.length ? 0 : lo;
     }
 
+    /** Kept small so it inlines: the common case (every intended replica up) stays cheap. */
     private Placement place(long token, int n, NodeSet set, Predicate<String> pred) {
         requireReplicas(n);
-        int t = tokens.length;
-        if (t == 0) {
+        if (tokens.length == 0) {
             return new Placement(ids, NO_INTS, 0, 0, NO_INTS, 0, 0, null, 0);
         }
         int k = Math.min(n, ids.length);
         int pos = position(token);
-        int[] row;
-        int from;
-        if (k <= width) {
-            row = table;
-            from = pos * width;
-        } else {
+        int[] row = table;
+        int from = pos * width;
+        if (k > width) {
             row = walk(pos, k);
             from = 0;
         }
@@ -403,14 +400,22 @@ public final class RingSnapshot {
         for (int i = 0; i < k; i++) {
             if (isDown(row[from + i], set, pred)) {
                 down++;
-                if (i < 64) {
-                    downMask |= 1L << i;
-                }
+                downMask |= i < 64 ? 1L << i : 0;
             }
         }
         if (down == 0) {
             return new Placement(ids, row, from, k, row, from, k, null, 0);
         }
+        return withStandIns(pos, row, from, k, down, downMask, set, pred);
+    }
+
+    /**
+     * Keeps the available intended replicas, then walks clockwise from the key's position for
+     * the next available nodes that are not intended replicas, one per unavailable replica.
+     */
+    private Placement withStandIns(int pos, int[] row, int from, int k, int down, long downMask,
+                                   NodeSet set, Predicate<String> pred) {
+        int t = tokens.length;
         int available = k - down;
         // out[0, k): healthy members; out[k + i]: the intended member healthy slot i covers, or -1.
         int[] out = new int[2 * k];
