@@ -26,6 +26,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Preference-list lookups on a large ring: the strict list, and the sloppy placement with
@@ -33,7 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>Keys cycle through 64 Ki seeded random tokens (or 16-byte keys), far more than fit in
  * the branch predictor and spread over the whole ring, so the numbers include the cache
- * misses of a real lookup rather than one hot path. Run with {@code -prof gc} to see the
+ * misses of a real lookup rather than one hot path. Each benchmark reads every returned node
+ * (a lookup's list is a lazy view; reading it is part of the cost) and lets the result
+ * escape, so the allocation is real. Run with {@code -prof gc} to see the
  * allocation per lookup ({@code gc.alloc.rate.norm}).
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -99,27 +102,43 @@ public class RingLookupBenchmark {
     }
 
     @Benchmark
-    public List<String> preferenceList() {
-        return ring.preferenceList(tokens[nextIndex()], replicas);
+    public void preferenceList(Blackhole bh) {
+        consume(bh, ring.preferenceList(tokens[nextIndex()], replicas));
     }
 
     @Benchmark
-    public List<String> preferenceListOfKeyBytes() {
-        return ring.preferenceList(keys[nextIndex()], replicas);
+    public void preferenceListOfKeyBytes(Blackhole bh) {
+        consume(bh, ring.preferenceList(keys[nextIndex()], replicas));
     }
 
     @Benchmark
-    public Placement placementNoneFailed() {
-        return ring.placement(tokens[nextIndex()], replicas, noneFailed);
+    public void placementNoneFailed(Blackhole bh) {
+        consume(bh, ring.placement(tokens[nextIndex()], replicas, noneFailed));
     }
 
     @Benchmark
-    public Placement placementHalfFailed() {
-        return ring.placement(tokens[nextIndex()], replicas, someFailed);
+    public void placementHalfFailed(Blackhole bh) {
+        consume(bh, ring.placement(tokens[nextIndex()], replicas, someFailed));
     }
 
     @Benchmark
-    public Placement placementHalfFailedPredicate() {
-        return ring.placement(tokens[nextIndex()], replicas, someFailedTest);
+    public void placementHalfFailedPredicate(Blackhole bh) {
+        consume(bh, ring.placement(tokens[nextIndex()], replicas, someFailedTest));
+    }
+
+    /** Reads every node, as a caller sending to them would; the result itself escapes too. */
+    private static void consume(Blackhole bh, List<String> list) {
+        for (int i = 0; i < list.size(); i++) {
+            bh.consume(list.get(i));
+        }
+        bh.consume(list);
+    }
+
+    private static void consume(Blackhole bh, Placement placement) {
+        for (int i = 0; i < placement.healthyCount(); i++) {
+            bh.consume(placement.healthy(i));
+            bh.consume(placement.standsInFor(i));
+        }
+        bh.consume(placement);
     }
 }
