@@ -7,8 +7,10 @@ import java.util.List;
 /**
  * An immutable set of ring members as a bitset over one snapshot's member numbering, for the
  * sloppy lookup's "is this node unavailable?" test: a bit test instead of a hash lookup per
- * candidate. Member numbers are positions in the snapshot's sorted id array. Built by {@link RingSnapshot#nodeSet}; valid for every snapshot with the same
- * member ids (vnode and weight changes keep it valid), rejected by one whose members differ.
+ * candidate. Member numbers are positions in the snapshot's sorted id array. Built by
+ * {@link RingSnapshot#nodeSet}; valid for that snapshot and for snapshots derived from it
+ * ({@code with...}, {@code toBuilder()}) that keep the same member ids, so vnode and weight
+ * changes keep it valid; a snapshot with other members rejects it (rebuild it then).
  */
 public final class NodeSet {
     private final String[] ids;

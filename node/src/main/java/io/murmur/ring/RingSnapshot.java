@@ -182,7 +182,7 @@ public final class RingSnapshot {
 
     /**
      * A set of members for the sloppy lookup; ids that are not members are ignored. Valid for
-     * this snapshot and every snapshot derived from it with the same member ids.
+     * this snapshot and for snapshots derived from it that keep the same member ids.
      */
     public NodeSet nodeSet(Collection<String> nodeIds) {
         long[] bits = new long[(ids.length + 63) >>> 6];
