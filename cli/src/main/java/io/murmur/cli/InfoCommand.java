@@ -24,12 +24,15 @@ final class InfoCommand extends MurmurCommand {
         out.println("cluster:  " + info.getClusterName());
         out.println("node:     " + info.getNodeId());
         out.println("protocol: " + info.getProtocolVersion());
+        out.println("ring:     epoch " + info.getRingEpoch());
         out.println("members:  " + info.getMembersCount());
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"NODE", "HOST", "CLIENT", "PEER", "STATUS", "RACK"});
+        rows.add(new String[] {"NODE", "HOST", "CLIENT", "PEER", "STATUS", "RACK", "VNODES", "OWNS"});
         for (Member m : info.getMembersList()) {
             rows.add(new String[] {m.getNodeId(), m.getHost(), Integer.toString(m.getClientPort()),
-                Integer.toString(m.getPeerPort()), m.getStatus(), m.getRack().isEmpty() ? "-" : m.getRack()});
+                Integer.toString(m.getPeerPort()), m.getStatus(), m.getRack().isEmpty() ? "-" : m.getRack(),
+                m.getWeight() > 1 ? m.getVnodes() + "x" + m.getWeight() : Integer.toString(m.getVnodes()),
+                String.format(java.util.Locale.ROOT, "%.1f%%", m.getOwnership() * 100)});
         }
         printTable(out, rows);
         out.flush();

@@ -1,6 +1,7 @@
 package io.murmur.client;
 
 import io.murmur.proto.client.ClusterInfo;
+import io.murmur.proto.client.SetVnodesReply;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -96,6 +97,10 @@ public final class BlockingMurmurClient {
 
     public ClusterInfo clusterInfo() {
         return await(client.clusterInfo());
+    }
+
+    public SetVnodesReply setVnodes(int vnodes) {
+        return await(client.setVnodes(vnodes));
     }
 
     private static <T> T await(CompletableFuture<T> future) {

@@ -2,6 +2,8 @@ package io.murmur.client;
 
 import com.google.protobuf.ByteString;
 import io.murmur.proto.client.ClusterInfo;
+import io.murmur.proto.client.SetVnodes;
+import io.murmur.proto.client.SetVnodesReply;
 import io.murmur.proto.client.ClusterInfoRequest;
 import io.murmur.proto.client.Delete;
 import io.murmur.proto.client.Get;
@@ -163,6 +165,15 @@ public final class MurmurClient implements AutoCloseable {
     public CompletableFuture<ClusterInfo> clusterInfo() {
         return router.submit(Request.newBuilder().setClusterInfo(ClusterInfoRequest.getDefaultInstance()),
                 Response.ResultCase.CLUSTER_INFO, (response, rtt) -> response.getClusterInfo());
+    }
+
+    /**
+     * Admin: sets the vnode count of the node that answers (use a client with one host).
+     * The reply says how much of the token space changed hands.
+     */
+    public CompletableFuture<SetVnodesReply> setVnodes(int vnodes) {
+        return router.submit(Request.newBuilder().setSetVnodes(SetVnodes.newBuilder().setVnodes(vnodes)),
+                Response.ResultCase.SET_VNODES, (response, rtt) -> response.getSetVnodes());
     }
 
     /**

@@ -16,7 +16,10 @@ import io.murmur.proto.client.PutReply;
 import io.murmur.proto.client.Request;
 import io.murmur.proto.client.Response;
 import io.murmur.proto.client.Sibling;
+import io.murmur.proto.client.SetVnodesReply;
 import io.murmur.replication.LocalCoordinator;
+import io.murmur.ring.RingMember;
+import io.murmur.ring.RingSnapshot;
 import io.murmur.runtime.StorageException;
 import io.murmur.storage.RecordCodec;
 import io.murmur.transport.Errors;
@@ -60,15 +63,17 @@ public final class ClientRequests implements RequestDispatcher {
     }
 
     private final Identity identity;
+    private final LocalRing ring;
     private final LocalCoordinator coordinator;
     private final Executor requestExecutor;
     private final int maxKeyBytes;
     private final int maxValueBytes;
     private final int replicationFactor;
 
-    public ClientRequests(Identity identity, LocalCoordinator coordinator, Executor requestExecutor,
-                          int maxKeyBytes, int maxValueBytes) {
+    ClientRequests(Identity identity, LocalRing ring, LocalCoordinator coordinator, Executor requestExecutor,
+                   int maxKeyBytes, int maxValueBytes) {
         this.identity = identity;
+        this.ring = ring;
         this.coordinator = coordinator;
         this.requestExecutor = requestExecutor;
         this.maxKeyBytes = maxKeyBytes;
@@ -88,6 +93,7 @@ public final class ClientRequests implements RequestDispatcher {
             case GET -> get(id, request.getGet());
             case PUT -> put(id, request.getPut());
             case DELETE -> delete(id, request.getDelete());
+            case SET_VNODES -> setVnodes(id, request.getSetVnodes().getVnodes());
             case OP_NOT_SET -> done(protocolError(id, "request has no operation (or one this node does not know)"));
         };
     }
@@ -107,18 +113,44 @@ public final class ClientRequests implements RequestDispatcher {
     }
 
     private ClusterInfo clusterInfo() {
-        return ClusterInfo.newBuilder()
+        RingSnapshot snapshot = ring.current();
+        ClusterInfo.Builder info = ClusterInfo.newBuilder()
                 .setClusterName(identity.clusterName())
                 .setNodeId(identity.nodeId())
                 .setProtocolVersion(PROTOCOL_VERSION)
-                .addMembers(Member.newBuilder()
-                        .setNodeId(identity.nodeId())
-                        .setHost(identity.host())
-                        .setClientPort(identity.clientPort())
-                        .setPeerPort(identity.peerPort())
-                        .setStatus("NORMAL")
-                        .setRack(identity.rack()))
-                .build();
+                .setRingEpoch(snapshot.epoch());
+        for (RingMember m : snapshot.members()) {
+            // until membership lands, the ring holds this node alone
+            info.addMembers(Member.newBuilder()
+                    .setNodeId(m.nodeId())
+                    .setHost(identity.host())
+                    .setClientPort(identity.clientPort())
+                    .setPeerPort(identity.peerPort())
+                    .setStatus("NORMAL")
+                    .setRack(m.rack())
+                    .setVnodes(m.vnodes())
+                    .setWeight(m.weight())
+                    .setOwnership(snapshot.ownership(m.nodeId())));
+        }
+        return info.build();
+    }
+
+    private CompletionStage<Reply> setVnodes(long id, int vnodes) {
+        if (vnodes < 1 || vnodes > RingMember.MAX_VNODES) {
+            return done(Reply.of(Errors.error(id, ErrorCode.INVALID_REQUEST,
+                    "vnodes must be between 1 and " + RingMember.MAX_VNODES + ", got " + vnodes)));
+        }
+        return run(id, () -> {
+            LocalRing.Change c = ring.setVnodes(vnodes);
+            return Response.newBuilder().setRequestId(id)
+                    .setSetVnodes(SetVnodesReply.newBuilder()
+                            .setPreviousVnodes(c.previousVnodes())
+                            .setVnodes(c.vnodes())
+                            .setRingEpoch(c.epoch())
+                            .setRangesMoved(c.rangesMoved())
+                            .setMovedFraction(c.movedFraction()))
+                    .build();
+        });
     }
 
     private CompletionStage<Reply> get(long id, Get get) {

@@ -49,6 +49,7 @@ public final class NodeAssembly implements AutoCloseable {
     private final Storage storage;
     private final ThreadPoolExecutor requestExecutor;
     private final ClientListener listener;
+    private final LocalRing ring;
     private final String nodeId;
     private final long generation;
     private boolean closed;
@@ -56,6 +57,7 @@ public final class NodeAssembly implements AutoCloseable {
     private NodeAssembly(NodeConfig config, RocksDbStorage rocks, String nodeId, long generation)
             throws InterruptedException {
         this.config = config;
+        this.ring = LocalRing.open(config, nodeId, rocks);
         this.rocks = rocks;
         this.nodeId = nodeId;
         this.generation = generation;
@@ -90,7 +92,7 @@ public final class NodeAssembly implements AutoCloseable {
         ClientRequests requests = new ClientRequests(
                 new ClientRequests.Identity(identity.clusterName(), nodeId, identity.host(),
                         listener.localAddress().getPort(), identity.peerPort(), identity.rack()),
-                coordinator, requestExecutor, config.maxKeyBytes, config.maxValueBytes);
+                ring, coordinator, requestExecutor, config.maxKeyBytes, config.maxValueBytes);
         dispatcher.set(requests);
     }
 

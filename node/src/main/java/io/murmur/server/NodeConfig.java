@@ -1,5 +1,6 @@
 package io.murmur.server;
 
+import io.murmur.ring.RingMember;
 import io.murmur.storage.SyncMode;
 
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ public final class NodeConfig {
     /** Empty when the node should take the id stored in its data dir (or make one). */
     public final String nodeId;
     public final String rack;
+    public final int vnodes;
+    public final int weight;
 
     public final String listenHost;
     public final String advertiseHost;
@@ -57,6 +60,8 @@ public final class NodeConfig {
             throw r.error("node.id", "must be 1-64 characters of A-Z a-z 0-9 . _ -");
         }
         rack = r.string("node.rack", "default", true);
+        vnodes = r.integer("node.vnodes", 256, 1, RingMember.MAX_VNODES);
+        weight = r.integer("node.weight", 1, 1, RingMember.MAX_WEIGHT);
 
         listenHost = r.string("network.listen", "127.0.0.1", true);
         String advertise = r.string("network.advertise", "", false);

@@ -53,6 +53,34 @@ class NodeLifecycleTest {
     }
 
     @Test
+    void aVnodeChangeOnARunningNodeMakesANewRingAndSurvivesARestartWhateverTheConfigSays() throws Exception {
+        try (NodeAssembly node = TestNodes.start(dir, Map.of("node.vnodes", 64));
+             RawClient c = new RawClient(node.clientAddress())) {
+            var before = c.call(io.murmur.testing.Requests.clusterInfo(1)).getClusterInfo();
+            assertThat(before.getMembers(0).getVnodes()).isEqualTo(64);
+            assertThat(before.getMembers(0).getOwnership()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-9));
+
+            var reply = c.call(io.murmur.proto.client.Request.newBuilder().setRequestId(2)
+                    .setSetVnodes(io.murmur.proto.client.SetVnodes.newBuilder().setVnodes(16)).build());
+            assertThat(reply.getSetVnodes().getPreviousVnodes()).isEqualTo(64);
+            assertThat(reply.getSetVnodes().getVnodes()).isEqualTo(16);
+            assertThat(reply.getSetVnodes().getRingEpoch()).isGreaterThan(before.getRingEpoch());
+            assertThat(reply.getSetVnodes().getMovedFraction()).as("one node owns everything either way").isZero();
+
+            var refused = c.call(io.murmur.proto.client.Request.newBuilder().setRequestId(3)
+                    .setSetVnodes(io.murmur.proto.client.SetVnodes.newBuilder().setVnodes(0)).build());
+            assertThat(refused.getError().getCode()).isEqualTo(io.murmur.proto.client.ErrorCode.INVALID_REQUEST);
+            assertThat(c.call(io.murmur.testing.Requests.clusterInfo(4)).getClusterInfo().getMembers(0).getVnodes())
+                    .isEqualTo(16);
+        }
+        try (NodeAssembly node = TestNodes.start(dir, Map.of("node.vnodes", 64));
+             RawClient c = new RawClient(node.clientAddress())) {
+            assertThat(c.call(io.murmur.testing.Requests.clusterInfo(1)).getClusterInfo().getMembers(0).getVnodes())
+                    .as("the count kept with the data wins over the config").isEqualTo(16);
+        }
+    }
+
+    @Test
     void aDataDirBelongsToOneNodeId() throws Exception {
         try (NodeAssembly node = TestNodes.start(dir, Map.of("node.id", "alpha"))) {
             assertThat(node.nodeId()).isEqualTo("alpha");

@@ -1,0 +1,125 @@
+package io.murmur.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.murmur.server.NodeAssembly;
+import io.murmur.server.NodeConfig;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The {@code murmur} commands against a real node on an ephemeral port. */
+class CliAgainstNodeTest {
+    @TempDir
+    Path dir;
+    NodeAssembly node;
+    String host;
+
+    record Run(int exit, String out, String err) {
+        List<String> lines() {
+            return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+        }
+
+        String context() {
+            for (String line : lines()) {
+                int at = line.indexOf("context=");
+                if (at >= 0) {
+                    return line.substring(at + "context=".length());
+                }
+            }
+            throw new AssertionError("no context in: " + out);
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        Map<String, Object> cfg = new HashMap<>();
+        cfg.put("node.id", "cli-node");
+        cfg.put("node.vnodes", 32);
+        cfg.put("network.client_port", 0);
+        cfg.put("network.peer_port", 0);
+        cfg.put("network.io_threads", 1);
+        cfg.put("storage.data_dir", dir.toString());
+        cfg.put("storage.block_cache_bytes", 8 << 20);
+        cfg.put("storage.write_buffer_bytes", 4 << 20);
+        node = NodeAssembly.start(NodeConfig.fromOverrides(cfg));
+        host = "127.0.0.1:" + node.clientAddress().getPort();
+    }
+
+    @AfterEach
+    void stop() {
+        node.close();
+    }
+
+    private Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Murmur.commandLine(new Murmur(new ByteArrayInputStream(new byte[0]),
+                new ByteArrayOutputStream()));
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        String[] all = new String[args.length + 2];
+        all[0] = "--host";
+        all[1] = host;
+        System.arraycopy(args, 0, all, 2, args.length);
+        int exit = cl.execute(all);
+        return new Run(exit, out.toString().replace("\r\n", "\n"), err.toString());
+    }
+
+    @Test
+    void aSessionOfPutGetSiblingsMergeAndDelete() {
+        Run put = run("put", "greeting", "hello");
+        assertThat(put.exit()).isZero();
+        Run get = run("get", "greeting");
+        assertThat(get.lines()).first().isEqualTo("hello");
+
+        String seen = get.context();
+        assertThat(run("put", "greeting", "hola", "--context", seen).exit()).isZero();
+        assertThat(run("put", "greeting", "bonjour", "--context", seen).exit()).isZero();
+        Run both = run("get", "greeting");
+        assertThat(both.lines()).contains("hola", "bonjour");
+
+        assertThat(run("put", "greeting", "hello, all", "--context", both.context()).exit()).isZero();
+        Run merged = run("get", "greeting");
+        assertThat(merged.lines()).first().isEqualTo("hello, all");
+
+        assertThat(run("del", "greeting", "--context", merged.context()).exit()).isZero();
+        Run gone = run("get", "greeting");
+        assertThat(gone.exit()).isEqualTo(1);
+        assertThat(gone.out()).contains("(not found)");
+    }
+
+    @Test
+    void vnodesShowsAndChangesTheNodesVnodeCount() {
+        Run show = run("vnodes");
+        assertThat(show.exit()).isZero();
+        assertThat(show.out()).contains("cli-node: 32 vnodes");
+
+        Run change = run("vnodes", "8");
+        assertThat(change.exit()).as(change.err()).isZero();
+        assertThat(change.out()).contains("vnodes 32 -> 8");
+
+        assertThat(run("info").out()).contains("VNODES").contains(" 8 ");
+        Run refused = run("vnodes", "0");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.err()).startsWith("error: INVALID_REQUEST");
+    }
+
+    @Test
+    void benchMeasuresTheCeilingAndTheNodeInOneRun() {
+        Run bench = run("bench", "--ceiling", "--ops", "mixed", "--duration", "1", "--warmup", "0",
+                "--keys", "200", "--seed", "3");
+        assertThat(bench.exit()).as(bench.err()).isZero();
+        assertThat(bench.out()).contains("ceiling").contains("node").contains("node/ceiling ops/s:");
+    }
+}
