@@ -164,7 +164,8 @@ public final class RocksDbStorage implements Storage {
     private static StorageException openFailure(Path dir, RocksDBException e) {
         String message = String.valueOf(e.getMessage());
         if (message.contains("LOCK")) {
-            return new StorageException("data dir " + dir + " is in use by another running process (" + message + ")", e);
+            return new StorageException("cannot open storage in " + dir + ": the data dir is in use by another "
+                    + "running process (" + message + ")", e);
         }
         return new StorageException("cannot open storage in " + dir + ": " + message, e);
     }
