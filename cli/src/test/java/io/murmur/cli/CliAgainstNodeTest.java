@@ -3,13 +3,12 @@ package io.murmur.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.murmur.server.NodeAssembly;
-import io.murmur.server.NodeConfig;
+import io.murmur.testing.TestNodes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -43,16 +42,7 @@ class CliAgainstNodeTest {
 
     @BeforeEach
     void start() throws Exception {
-        Map<String, Object> cfg = new HashMap<>();
-        cfg.put("node.id", "cli-node");
-        cfg.put("node.vnodes", 32);
-        cfg.put("network.client_port", 0);
-        cfg.put("network.peer_port", 0);
-        cfg.put("network.io_threads", 1);
-        cfg.put("storage.data_dir", dir.toString());
-        cfg.put("storage.block_cache_bytes", 8 << 20);
-        cfg.put("storage.write_buffer_bytes", 4 << 20);
-        node = NodeAssembly.start(NodeConfig.fromOverrides(cfg));
+        node = TestNodes.start(dir, Map.of("node.id", "cli-node", "node.vnodes", 32));
         host = "127.0.0.1:" + node.clientAddress().getPort();
     }
 

@@ -127,6 +127,15 @@ public final class ClusterSim implements Runnable {
                     }
                 }
             }
+            printRun(report, sim);
+            System.out.println("converged after faults: " + (missing == 0 ? "yes"
+                    : "no (" + missing + " stale node-to-node views)"));
+            System.out.println("trace-hash: " + report.traceHashHex());
+            return missing == 0 ? 0 : 1;
+        }
+
+        /** What every run prints: time, events, traffic and memory (the simulation kept alive). */
+        private void printRun(Scenario.Report report, Simulation<?> sim) {
             System.out.printf(Locale.ROOT, "virtual time: %.1fs%n", report.virtualNanos() / 1e9);
             System.out.printf(Locale.ROOT, "events: %d (%.0f events/s wall)%n", report.events(),
                     report.eventsPerSecond());
@@ -135,10 +144,6 @@ public final class ClusterSim implements Runnable {
             Reference.reachabilityFence(sim);
             System.out.printf(Locale.ROOT, "memory: %.1f MiB heap after GC, %.1f KiB per node%n",
                     heap / 1048576.0, heap / 1024.0 / nodes);
-            System.out.println("converged after faults: " + (missing == 0 ? "yes"
-                    : "no (" + missing + " stale node-to-node views)"));
-            System.out.println("trace-hash: " + report.traceHashHex());
-            return missing == 0 ? 0 : 1;
         }
 
         private int runPing(LinkModel link) {
@@ -150,14 +155,7 @@ public final class ClusterSim implements Runnable {
             System.err.printf(Locale.ROOT, "cluster-sim: seed %d, %d nodes, %s virtual, ping, %d faults planned%n",
                     seed, nodes, duration, plan.faults().size());
             Scenario.Report report = scenario.run(duration);
-            System.out.printf(Locale.ROOT, "virtual time: %.1fs%n", report.virtualNanos() / 1e9);
-            System.out.printf(Locale.ROOT, "events: %d (%.0f events/s wall)%n", report.events(),
-                    report.eventsPerSecond());
-            System.out.println("network: " + sim.networkStats());
-            long heap = heapAfterGc();
-            Reference.reachabilityFence(sim);
-            System.out.printf(Locale.ROOT, "memory: %.1f MiB heap after GC, %.1f KiB per node%n",
-                    heap / 1048576.0, heap / 1024.0 / nodes);
+            printRun(report, sim);
             System.out.println("trace-hash: " + report.traceHashHex());
             return 0;
         }

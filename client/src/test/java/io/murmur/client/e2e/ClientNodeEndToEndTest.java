@@ -8,7 +8,7 @@ import io.murmur.client.MurmurClient;
 import io.murmur.client.Sibling;
 import io.murmur.client.TooLargeException;
 import io.murmur.server.NodeAssembly;
-import io.murmur.server.NodeConfig;
+import io.murmur.testing.TestNodes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -37,16 +36,7 @@ class ClientNodeEndToEndTest {
 
     @BeforeEach
     void start() throws Exception {
-        Map<String, Object> cfg = new HashMap<>();
-        cfg.put("node.id", "e2e");
-        cfg.put("network.client_port", 0);
-        cfg.put("network.peer_port", 0);
-        cfg.put("network.io_threads", 1);
-        cfg.put("storage.data_dir", dir.toString());
-        cfg.put("storage.block_cache_bytes", 8 << 20);
-        cfg.put("storage.write_buffer_bytes", 4 << 20);
-        cfg.put("limits.max_value_bytes", 64 * 1024);
-        node = NodeAssembly.start(NodeConfig.fromOverrides(cfg));
+        node = TestNodes.start(dir, Map.of("node.id", "e2e", "limits.max_value_bytes", 64 * 1024));
         client = MurmurClient.builder()
                 .hosts("127.0.0.1:" + node.clientAddress().getPort())
                 .requestTimeout(Duration.ofSeconds(10))
