@@ -81,7 +81,7 @@ public final class NodeAssembly implements AutoCloseable {
             started = ClientListener.start(new ClientListener.Settings(config.listenHost, config.clientPort,
                             config.maxFrameBytes, config.maxInFlightPerConnection, config.maxConnections,
                             config.writeBufferHighWaterBytes),
-                    config.ioThreads, false, startingUp);
+                    config.ioThreads, config.transport, startingUp);
         } finally {
             if (started == null) {
                 requestExecutor.shutdownNow();

@@ -32,6 +32,8 @@ public final class NodeConfig {
     public final int peerPort;
     public final List<String> seeds;
     public final int ioThreads;
+    /** "auto" (epoll where available), "epoll" or "nio". */
+    public final String transport;
     public final int requestThreads;
 
     public final Path dataDir;
@@ -96,6 +98,10 @@ public final class NodeConfig {
             if (!ok) {
                 throw r.error("network.seeds", "entries must be HOST:PORT, got '" + seed + "'");
             }
+        }
+        transport = r.string("network.transport", "auto", true);
+        if (!List.of("auto", "epoll", "nio").contains(transport)) {
+            throw r.error("network.transport", "must be auto, epoll or nio, got '" + transport + "'");
         }
         int cores = Runtime.getRuntime().availableProcessors();
         ioThreads = orDefault(r.integer("network.io_threads", 0, 0, 1024), cores);

@@ -117,10 +117,11 @@ public final class ClientListener implements AutoCloseable {
      * Binds the client port and starts serving.
      *
      * @param ioThreads event-loop threads for connections
+     * @param transport {@code auto}, {@code epoll} or {@code nio} (see {@link EventLoops#choose})
      */
-    public static ClientListener start(Settings settings, int ioThreads, boolean preferNio,
+    public static ClientListener start(Settings settings, int ioThreads, String transport,
                                        RequestDispatcher dispatcher) throws InterruptedException {
-        EventLoops loops = EventLoops.choose(preferNio);
+        EventLoops loops = EventLoops.choose(transport);
         EventLoopGroup boss = loops.newGroup(1, "murmur-accept");
         EventLoopGroup workers = loops.newGroup(ioThreads, "murmur-client-io");
         try {

@@ -22,9 +22,23 @@ public final class EventLoops {
         this.epoll = epoll;
     }
 
-    /** Epoll when available, unless {@code preferNio}. */
-    public static EventLoops choose(boolean preferNio) {
-        return new EventLoops(!preferNio && Epoll.isAvailable());
+    /**
+     * {@code auto}: epoll when available, else NIO; {@code epoll}: epoll or an error saying
+     * why it is unavailable; {@code nio}: NIO.
+     */
+    public static EventLoops choose(String mode) {
+        return switch (mode) {
+            case "nio" -> new EventLoops(false);
+            case "epoll" -> {
+                if (!Epoll.isAvailable()) {
+                    throw new IllegalStateException("epoll transport is not available: "
+                            + Epoll.unavailabilityCause());
+                }
+                yield new EventLoops(true);
+            }
+            case "auto" -> new EventLoops(Epoll.isAvailable());
+            default -> throw new IllegalArgumentException("transport must be auto, epoll or nio: " + mode);
+        };
     }
 
     public String name() {

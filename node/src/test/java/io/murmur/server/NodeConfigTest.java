@@ -118,6 +118,13 @@ class NodeConfigTest {
     }
 
     @Test
+    void theTransportIsAutoEpollOrNio() {
+        assertThat(NodeConfig.fromOverrides(Map.of("network.transport", "nio")).transport).isEqualTo("nio");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("network.transport", "rdma")))
+                .hasMessageContaining("network.transport must be auto, epoll or nio, got 'rdma'");
+    }
+
+    @Test
     void badSeedsAndBadNodeIdsAreRefused() {
         assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("network.seeds", List.of("hostonly"))))
                 .hasMessageContaining("network.seeds entries must be HOST:PORT, got 'hostonly'");

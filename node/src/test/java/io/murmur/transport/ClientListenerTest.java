@@ -59,7 +59,7 @@ class ClientListenerTest {
 
     ClientListener start() throws InterruptedException {
         listener = ClientListener.start(new ClientListener.Settings("127.0.0.1", 0, 1 << 20, MAX_IN_FLIGHT, 16,
-                64 * 1024), 1, false, dispatcher);
+                64 * 1024), 1, "auto", dispatcher);
         return listener;
     }
 
@@ -134,7 +134,7 @@ class ClientListenerTest {
     @Test
     void connectionsOverTheLimitAreRefusedWithAnError() throws Exception {
         listener = ClientListener.start(new ClientListener.Settings("127.0.0.1", 0, 1 << 20, MAX_IN_FLIGHT, 1,
-                64 * 1024), 1, false, request -> CompletableFuture.completedFuture(Reply.of(
+                64 * 1024), 1, "auto", request -> CompletableFuture.completedFuture(Reply.of(
                 Response.newBuilder().setRequestId(request.getRequestId()).setPong(Pong.getDefaultInstance()).build())));
         try (RawClient first = new RawClient(listener.localAddress())) {
             assertThat(first.call(ping(1)).hasPong()).isTrue();
