@@ -28,7 +28,7 @@ murmur_classpath() {
   local target="$MURMUR_HOME/$module/target"
   if ! ls "$target"/murmur-"$module"-*.jar >/dev/null 2>&1 || [ ! -d "$target/lib" ]; then
     echo "murmur: building the project (first use; needs Maven and Java 17+) ..." >&2
-    (cd "$MURMUR_HOME" && mvn -q -B -DskipTests package) >&2 || {
+    (cd "$MURMUR_HOME" && mvn -q -B -Dstyle.color=never -DskipTests package) >&2 || {
       echo "murmur: build failed; run 'mvn -DskipTests package' in $MURMUR_HOME to see why" >&2
       exit 1
     }
