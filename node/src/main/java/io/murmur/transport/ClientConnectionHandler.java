@@ -44,6 +44,8 @@ final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private int inFlight;
     private boolean closing;
+    /** Inside {@link #drainWaiting}: replies completed at once must not recurse into it. */
+    private boolean dispatching;
     private boolean outputShut;
     /** While closing: the last reply written; when it is done, so are all before it. */
     private ChannelFuture lastWrite;
@@ -82,10 +84,18 @@ final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void drainWaiting(ChannelHandlerContext ctx) {
-        while (!closing && inFlight < maxInFlight && !waiting.isEmpty()) {
-            Request request = waiting.poll();
-            inFlight++;
-            dispatch(ctx, request);
+        if (dispatching) {
+            return; // a request answered at once, inside the loop below: the loop goes on
+        }
+        dispatching = true;
+        try {
+            while (!closing && inFlight < maxInFlight && !waiting.isEmpty()) {
+                Request request = waiting.poll();
+                inFlight++;
+                dispatch(ctx, request);
+            }
+        } finally {
+            dispatching = false;
         }
         updateAutoRead(ctx);
     }

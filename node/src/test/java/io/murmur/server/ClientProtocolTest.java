@@ -139,6 +139,21 @@ class ClientProtocolTest {
     }
 
     @Test
+    void aBurstOfTwentyThousandPipelinedPingsIsAllAnswered() throws Exception {
+        int n = 20_000;
+        java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+        for (int i = 1; i <= n; i++) {
+            byte[] r = ping(i).toByteArray();
+            burst.write(new byte[] {0, 0, 0, (byte) r.length});
+            burst.write(r);
+        }
+        client.sendRaw(burst.toByteArray());
+        for (int i = 1; i <= n; i++) {
+            assertThat(client.read().hasPong()).isTrue();
+        }
+    }
+
+    @Test
     void clusterInfoListsThisNodeWithItsRealPort() throws Exception {
         Response r = client.call(clusterInfo(1));
         assertThat(r.getClusterInfo().getNodeId()).isEqualTo("n1");

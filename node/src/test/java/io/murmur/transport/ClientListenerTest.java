@@ -101,6 +101,37 @@ class ClientListenerTest {
     }
 
     @Test
+    void aBurstQueuedBehindHeldRequestsIsAllAnsweredOnceTheyComplete() throws Exception {
+        // the first MAX_IN_FLIGHT requests are held, so the rest of the burst queues up;
+        // once released, the queue is answered at once, request after request
+        AtomicInteger seen = new AtomicInteger();
+        RequestDispatcher mixed = request -> seen.incrementAndGet() <= MAX_IN_FLIGHT
+                ? dispatcher.dispatch(request)
+                : CompletableFuture.completedFuture(Reply.of(Response.newBuilder()
+                        .setRequestId(request.getRequestId()).setPong(Pong.getDefaultInstance()).build()));
+        listener = ClientListener.start(new ClientListener.Settings("127.0.0.1", 0, 1 << 20, MAX_IN_FLIGHT, 16,
+                64 * 1024), 1, "auto", mixed);
+        int total = 30_000;
+        java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
+        for (int i = 1; i <= total; i++) {
+            byte[] r = ping(i).toByteArray();
+            burst.write(new byte[] {0, 0, 0, (byte) r.length});
+            burst.write(r);
+        }
+        try (RawClient c = new RawClient(listener.localAddress())) {
+            c.sendRaw(burst.toByteArray());
+            await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.holding.get() == MAX_IN_FLIGHT);
+            Thread.sleep(200); // let the read that is in progress queue what it decoded
+            dispatcher.releaseAll();
+            Set<Long> ids = new HashSet<>();
+            for (int i = 0; i < total; i++) {
+                ids.add(c.read().getRequestId());
+            }
+            assertThat(ids).hasSize(total);
+        }
+    }
+
+    @Test
     void drainAnswersEveryRequestAlreadyReadAndNewConnectionsAreRefused() throws Exception {
         start();
         try (RawClient c = new RawClient(listener.localAddress())) {
