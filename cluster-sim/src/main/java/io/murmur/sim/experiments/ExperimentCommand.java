@@ -15,14 +15,16 @@ import java.util.concurrent.Callable;
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = {"Runs an experiment: a table on stdout, CSV and PNG charts in the results folder,",
                 "progress on stderr. Everything but measured timings follows from the seed.",
-                "  spread    keys per node vs vnodes (10 and 100 nodes); keys moved by a join or leave"})
+                "  spread    keys per node vs vnodes (10 and 100 nodes); keys moved by a join or leave",
+                "  failover  routing past failed nodes (1024 and 64 nodes): ring vs jump hash with",
+                "            key+1 or random re-probing vs a key->node table (HashMap; Redis if installed)"})
 public final class ExperimentCommand implements Callable<Integer> {
     /** The experiments by name. */
     public enum Name {
-        spread
+        spread, failover
     }
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "spread.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "spread or failover.")
     Name name;
 
     @Option(names = "--quick", description = "A reduced run that finishes in under a minute.")
@@ -34,6 +36,10 @@ public final class ExperimentCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of the keys and choices (default: ${DEFAULT-VALUE}).",
             defaultValue = "1")
     long seed;
+
+    @Option(names = "--no-redis", description = "failover: leave out the Redis-backed table even if "
+            + "redis-server is on the PATH.")
+    boolean noRedis;
 
     @Override
     public Integer call() throws Exception {
@@ -47,6 +53,14 @@ public final class ExperimentCommand implements Callable<Integer> {
                 SpreadExperiment.Config config = quick ? SpreadExperiment.Config.quick(seed)
                         : SpreadExperiment.Config.full(seed);
                 files = SpreadExperiment.run(config, dir, progress, stdout).files();
+            }
+            case failover -> {
+                FailoverExperiment.Config config = quick ? FailoverExperiment.Config.quick(seed)
+                        : FailoverExperiment.Config.full(seed);
+                if (noRedis) {
+                    config = config.withoutRedis();
+                }
+                files = FailoverExperiment.run(config, dir, progress, stdout).files();
             }
             default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown experiment " + name);
         }
