@@ -36,7 +36,8 @@ import java.util.stream.IntStream;
  * node is live must stay put (checked), and the keys a survivor gained over the no-failure
  * routing are its extra load, summarised as max/mean and standard deviation (% of the mean)
  * over all survivors. Then throughput: per router a batch size calibrated to a target time,
- * a warm-up run, then repetitions alternating 1 and 2 threads; the table reports the median.
+ * a warm-up run, then repetitions that take every router and thread count in turn; the
+ * table reports the median of the repetitions.
  */
 public final class FailoverExperiment {
     static final String RACK = "r0";
@@ -220,9 +221,7 @@ public final class FailoverExperiment {
                         }
                     }
                 }
-                for (Router r : routers) {
-                    speeds.addAll(throughput(n, f, r, keys, batch.get(r), config, meter));
-                }
+                speeds.addAll(throughput(n, f, routers, keys, batch, config, meter));
             }
         } finally {
             for (Router r : routers) {
@@ -231,22 +230,36 @@ public final class FailoverExperiment {
         }
     }
 
-    private static List<Speed> throughput(int n, int f, Router r, long[] keys, int batch, Config config,
-                                          Throughput meter) throws IOException {
-        meter.run(r, keys, 1, batch, 0);
+    /**
+     * One warm-up run per router (its failed set just changed), then the repetitions. A
+     * repetition runs every router at every thread count in turn, so a burst of load from
+     * elsewhere on the machine hits all of them alike instead of one router's whole sample.
+     */
+    private static List<Speed> throughput(int n, int f, List<Router> routers, long[] keys,
+                                          Map<Router, Integer> batch, Config config, Throughput meter)
+            throws IOException {
         int[] threads = config.threads();
-        double[][] rates = new double[threads.length][config.reps()];
+        double[][][] rates = new double[routers.size()][threads.length][config.reps()];
+        for (Router r : routers) {
+            meter.run(r, keys, 1, batch.get(r), 0);
+        }
         int offset = 0;
         for (int rep = 0; rep < config.reps(); rep++) {
-            for (int t = 0; t < threads.length; t++) {
-                offset = (offset + 7919 * (rep + 1)) % keys.length;
-                rates[t][rep] = meter.run(r, keys, threads[t], batch, offset);
+            for (int ri = 0; ri < routers.size(); ri++) {
+                for (int t = 0; t < threads.length; t++) {
+                    offset = (offset + 7919 * (rep + 1)) % keys.length;
+                    Router r = routers.get(ri);
+                    rates[ri][t][rep] = meter.run(r, keys, threads[t], batch.get(r), offset);
+                }
             }
         }
         List<Speed> out = new ArrayList<>();
-        for (int t = 0; t < threads.length; t++) {
-            out.add(new Speed(n, f, r.name(), threads[t], Throughput.median(rates[t]),
-                    Arrays.stream(rates[t]).min().orElseThrow(), Arrays.stream(rates[t]).max().orElseThrow()));
+        for (int ri = 0; ri < routers.size(); ri++) {
+            for (int t = 0; t < threads.length; t++) {
+                double[] v = rates[ri][t];
+                out.add(new Speed(n, f, routers.get(ri).name(), threads[t], Throughput.median(v),
+                        Arrays.stream(v).min().orElseThrow(), Arrays.stream(v).max().orElseThrow()));
+            }
         }
         return out;
     }
