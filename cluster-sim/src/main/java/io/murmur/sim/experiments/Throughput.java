@@ -2,6 +2,7 @@ package io.murmur.sim.experiments;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -102,7 +103,7 @@ final class Throughput implements AutoCloseable {
     /** The median of {@code values} (the mean of the middle two for an even count). */
     static double median(double[] values) {
         double[] v = values.clone();
-        java.util.Arrays.sort(v);
+        Arrays.sort(v);
         int m = v.length / 2;
         return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
     }

@@ -16,6 +16,7 @@ import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 class FailoverExperimentTest {
     private static final FailoverExperiment.Config TINY = new FailoverExperiment.Config(
@@ -56,7 +57,7 @@ class FailoverExperimentTest {
             } else {
                 assertThat(Long.parseLong(row[3])).isPositive();
                 assertThat(ResultFiles.number(row[4]) * (nodes - failed))
-                        .isCloseTo(Long.parseLong(row[3]), org.assertj.core.data.Offset.offset(0.01 * (nodes - failed)));
+                        .isCloseTo(Long.parseLong(row[3]), offset(0.01 * (nodes - failed)));
                 assertThat(ResultFiles.number(row[5])).isGreaterThanOrEqualTo(1.0);
             }
         }

@@ -9,6 +9,7 @@ import java.util.SplittableRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.data.Offset.offset;
 
 class JumpHashTest {
     private static final long[] KEYS = {0L, 1L, 42L, 0xdeadbeefL, -1L, Long.MIN_VALUE, 123456789012345L};
@@ -67,7 +68,7 @@ class JumpHashTest {
         // Binomial standard deviation of the moved share, times 5.
         double tolerance = 5 * Math.sqrt(ideal * (1 - ideal) / keys);
         assertThat((double) moved / keys).as("%d -> %d buckets", n, n + 1).isCloseTo(ideal,
-                org.assertj.core.data.Offset.offset(tolerance));
+                offset(tolerance));
     }
 
     @Test

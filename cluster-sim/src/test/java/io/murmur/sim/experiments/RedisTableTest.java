@@ -3,6 +3,7 @@ package io.murmur.sim.experiments;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.Optional;
@@ -46,9 +47,9 @@ class RedisTableTest {
 
     @Test
     void redisKeysAreFixedWidthHex() {
-        assertThat(new String(RedisTableRouter.redisKey(0x1fL), java.nio.charset.StandardCharsets.US_ASCII))
+        assertThat(new String(RedisTableRouter.redisKey(0x1fL), StandardCharsets.US_ASCII))
                 .isEqualTo("k:000000000000001f");
-        assertThat(new String(RedisTableRouter.redisKey(-1L), java.nio.charset.StandardCharsets.US_ASCII))
+        assertThat(new String(RedisTableRouter.redisKey(-1L), StandardCharsets.US_ASCII))
                 .isEqualTo("k:ffffffffffffffff");
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
 
 class SpreadExperimentTest {
     private static final SpreadExperiment.Config TINY =
@@ -43,7 +44,7 @@ class SpreadExperimentTest {
             int n = Integer.parseInt(row[0]);
             int replicas = Integer.parseInt(row[3]);
             double ideal = Math.min(1.0, (double) replicas / (row[2].equals("join") ? n + 1 : n));
-            assertThat(ResultFiles.number(row[8])).isCloseTo(ideal, org.assertj.core.data.Offset.offset(1e-5));
+            assertThat(ResultFiles.number(row[8])).isCloseTo(ideal, offset(1e-5));
             assertThat(ResultFiles.number(row[4])).isBetween(0.0, 1.0);
         }
         ResultFiles.assertPng(dir.resolve("spread-stddev.png"));
