@@ -1,5 +1,6 @@
 package io.murmur.sim;
 
+import io.murmur.sim.experiments.ExperimentCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +16,7 @@ import java.util.concurrent.Callable;
 /** Entry point of {@code bin/cluster-sim.sh}. */
 @Command(name = "cluster-sim", mixinStandardHelpOptions = true,
         description = "Murmur's deterministic cluster simulator.",
-        subcommands = {ClusterSim.Sim.class})
+        subcommands = {ClusterSim.Sim.class, ExperimentCommand.class})
 public final class ClusterSim implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
