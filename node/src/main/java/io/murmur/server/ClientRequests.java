@@ -35,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -189,46 +190,36 @@ public final class ClientRequests implements RequestDispatcher {
     }
 
     private CompletionStage<Reply> put(long id, Put put) {
-        Reply invalid = checkKey(id, put.getKey());
-        if (invalid == null && put.getValue().size() > maxValueBytes) {
-            invalid = Reply.of(Errors.error(id, ErrorCode.TOO_LARGE, "value is " + put.getValue().size()
-                    + " bytes; the limit is " + maxValueBytes + " (limits.max_value_bytes)"));
+        if (put.getValue().size() > maxValueBytes && checkKey(id, put.getKey()) == null) {
+            return done(Reply.of(Errors.error(id, ErrorCode.TOO_LARGE, "value is " + put.getValue().size()
+                    + " bytes; the limit is " + maxValueBytes + " (limits.max_value_bytes)")));
         }
-        if (invalid == null && put.hasW()) {
-            invalid = checkQuorum(id, "w", put.getW());
-        }
-        VectorClock context = null;
-        if (invalid == null) {
-            try {
-                context = decodeContext(put.getContext());
-            } catch (IllegalArgumentException e) {
-                invalid = protocolError(id, "invalid causal context: " + e.getMessage());
-            }
-        }
-        if (invalid != null) {
-            return done(invalid);
-        }
-        byte[] key = put.getKey().toByteArray();
-        byte[] value = put.getValue().toByteArray();
-        VectorClock ctx = context;
-        return run(id, () -> {
-            Version written = coordinator.write(key, ctx, value);
-            return Response.newBuilder().setRequestId(id)
-                    .setPut(PutReply.newBuilder()
-                            .setContext(ByteString.copyFrom(RecordCodec.encodeClock(written.history()))))
-                    .build();
-        });
+        return write(id, put.getKey(), put.getContext(), put.hasW() ? put.getW() : null, put.getValue().toByteArray(),
+                context -> Response.newBuilder().setRequestId(id)
+                        .setPut(PutReply.newBuilder().setContext(context)).build());
     }
 
     private CompletionStage<Reply> delete(long id, Delete delete) {
-        Reply invalid = checkKey(id, delete.getKey());
-        if (invalid == null && delete.hasW()) {
-            invalid = checkQuorum(id, "w", delete.getW());
+        return write(id, delete.getKey(), delete.getContext(), delete.hasW() ? delete.getW() : null, null,
+                context -> Response.newBuilder().setRequestId(id)
+                        .setDelete(DeleteReply.newBuilder().setContext(context)).build());
+    }
+
+    /**
+     * A put ({@code value} given) or a delete ({@code value} null): validates the key, the
+     * write quorum and the causal context, then writes on the request executor and replies
+     * with the new version's context.
+     */
+    private CompletionStage<Reply> write(long id, ByteString keyBytes, ByteString contextBytes, Integer w,
+                                         byte[] value, Function<ByteString, Response> reply) {
+        Reply invalid = checkKey(id, keyBytes);
+        if (invalid == null && w != null) {
+            invalid = checkQuorum(id, "w", w);
         }
         VectorClock context = null;
         if (invalid == null) {
             try {
-                context = decodeContext(delete.getContext());
+                context = decodeContext(contextBytes);
             } catch (IllegalArgumentException e) {
                 invalid = protocolError(id, "invalid causal context: " + e.getMessage());
             }
@@ -236,14 +227,11 @@ public final class ClientRequests implements RequestDispatcher {
         if (invalid != null) {
             return done(invalid);
         }
-        byte[] key = delete.getKey().toByteArray();
+        byte[] key = keyBytes.toByteArray();
         VectorClock ctx = context;
         return run(id, () -> {
-            Version written = coordinator.write(key, ctx, null);
-            return Response.newBuilder().setRequestId(id)
-                    .setDelete(DeleteReply.newBuilder()
-                            .setContext(ByteString.copyFrom(RecordCodec.encodeClock(written.history()))))
-                    .build();
+            Version written = coordinator.write(key, ctx, value);
+            return reply.apply(ByteString.copyFrom(RecordCodec.encodeClock(written.history())));
         });
     }
 

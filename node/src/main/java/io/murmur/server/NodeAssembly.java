@@ -65,8 +65,6 @@ public final class NodeAssembly implements AutoCloseable {
         this.requestExecutor = new ThreadPoolExecutor(config.requestThreads, config.requestThreads,
                 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), daemonThreads("murmur-request"));
         LocalCoordinator coordinator = new LocalCoordinator(nodeId, storage, Clock.SYSTEM, config.maxClockEntries);
-        ClientRequests.Identity identity = new ClientRequests.Identity(config.clusterName, nodeId,
-                config.advertiseHost, config.clientPort, config.peerPort, config.rack);
         // Clients learn the bound port from ClusterInfo, and it is known only after binding
         // (port 0 asks for an ephemeral one), so the listener starts with a dispatcher that
         // answers UNAVAILABLE until the real one is in place.
@@ -88,10 +86,9 @@ public final class NodeAssembly implements AutoCloseable {
             }
         }
         this.listener = started;
-        // the real port is known only after binding when 0 was asked for
         ClientRequests requests = new ClientRequests(
-                new ClientRequests.Identity(identity.clusterName(), nodeId, identity.host(),
-                        listener.localAddress().getPort(), identity.peerPort(), identity.rack()),
+                new ClientRequests.Identity(config.clusterName, nodeId, config.advertiseHost,
+                        listener.localAddress().getPort(), config.peerPort, config.rack),
                 ring, coordinator, requestExecutor, config.maxKeyBytes, config.maxValueBytes);
         dispatcher.set(requests);
     }

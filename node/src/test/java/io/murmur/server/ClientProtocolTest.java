@@ -143,9 +143,7 @@ class ClientProtocolTest {
         int n = 20_000;
         java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
         for (int i = 1; i <= n; i++) {
-            byte[] r = ping(i).toByteArray();
-            burst.write(new byte[] {0, 0, 0, (byte) r.length});
-            burst.write(r);
+            burst.write(RawClient.frame(ping(i).toByteArray()));
         }
         client.sendRaw(burst.toByteArray());
         for (int i = 1; i <= n; i++) {

@@ -50,8 +50,8 @@ class FrameFuzzTest {
                         byte[] frame = switch (random.nextInt(4)) {
                             case 0 -> randomBytes(random, random.nextInt(64));
                             case 1 -> mutate(random, valid.get(random.nextInt(valid.size())));
-                            case 2 -> withLengthPrefix(randomBytes(random, random.nextInt(200)));
-                            default -> withLengthPrefix(mutate(random, valid.get(random.nextInt(valid.size()))));
+                            case 2 -> RawClient.frame(randomBytes(random, random.nextInt(200)));
+                            default -> RawClient.frame(mutate(random, valid.get(random.nextInt(valid.size()))));
                         };
                         try {
                             fuzz.sendRaw(frame);
@@ -103,15 +103,5 @@ class FrameFuzzTest {
             b = java.util.Arrays.copyOf(b, random.nextInt(b.length));
         }
         return b;
-    }
-
-    private static byte[] withLengthPrefix(byte[] payload) {
-        byte[] frame = new byte[4 + payload.length];
-        frame[0] = (byte) (payload.length >>> 24);
-        frame[1] = (byte) (payload.length >>> 16);
-        frame[2] = (byte) (payload.length >>> 8);
-        frame[3] = (byte) payload.length;
-        System.arraycopy(payload, 0, frame, 4, payload.length);
-        return frame;
     }
 }

@@ -36,13 +36,18 @@ public final class RawClient implements AutoCloseable {
 
     /** Sends {@code payload} behind a correct length prefix. */
     public void sendFrame(byte[] payload) throws IOException {
+        sendRaw(frame(payload));
+    }
+
+    /** {@code payload} behind its 4-byte big-endian length: one frame as the node reads it. */
+    public static byte[] frame(byte[] payload) {
         byte[] frame = new byte[4 + payload.length];
         frame[0] = (byte) (payload.length >>> 24);
         frame[1] = (byte) (payload.length >>> 16);
         frame[2] = (byte) (payload.length >>> 8);
         frame[3] = (byte) payload.length;
         System.arraycopy(payload, 0, frame, 4, payload.length);
-        sendRaw(frame);
+        return frame;
     }
 
     /** Sends bytes exactly as given. */

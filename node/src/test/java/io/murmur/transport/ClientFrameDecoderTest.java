@@ -1,6 +1,7 @@
 package io.murmur.transport;
 
 import io.murmur.proto.client.Request;
+import io.murmur.testing.RawClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -17,16 +18,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The frame decoder fed a few bytes at a time, as TCP may deliver them. */
 class ClientFrameDecoderTest {
-    private static byte[] frame(byte[] payload) {
-        byte[] f = new byte[4 + payload.length];
-        f[0] = (byte) (payload.length >>> 24);
-        f[1] = (byte) (payload.length >>> 16);
-        f[2] = (byte) (payload.length >>> 8);
-        f[3] = (byte) payload.length;
-        System.arraycopy(payload, 0, f, 4, payload.length);
-        return f;
-    }
-
     /** Writes {@code stream} in random chunks of 1..maxChunk bytes and collects what comes out. */
     private static List<Object> feed(EmbeddedChannel ch, byte[] stream, long seed, int maxChunk, List<ByteBuf> inputs) {
         SplittableRandom random = new SplittableRandom(seed);
@@ -50,7 +41,7 @@ class ClientFrameDecoderTest {
     void framesComeOutWholeHoweverTheBytesArrive() throws Exception {
         byte[] a = ping(1).toByteArray();
         byte[] b = put(2, bytes("key"), bytes("a value of some length"), bytes("")).toByteArray();
-        byte[] stream = concat(frame(a), frame(b), frame(new byte[0]));
+        byte[] stream = concat(RawClient.frame(a), RawClient.frame(b), RawClient.frame(new byte[0]));
         for (long seed = 0; seed < 50; seed++) {
             EmbeddedChannel ch = new EmbeddedChannel(new ClientFrameDecoder(1024));
             List<ByteBuf> inputs = new ArrayList<>();
@@ -73,7 +64,7 @@ class ClientFrameDecoderTest {
     void anOversizedFrameIsReportedWithItsRequestIdAndItsBytesAreSkipped() throws Exception {
         byte[] big = put(77, bytes("k"), bytes("x".repeat(5000)), bytes("")).toByteArray();
         byte[] after = ping(78).toByteArray();
-        byte[] stream = concat(frame(big), frame(after));
+        byte[] stream = concat(RawClient.frame(big), RawClient.frame(after));
         for (long seed = 0; seed < 20; seed++) {
             EmbeddedChannel ch = new EmbeddedChannel(new ClientFrameDecoder(1024));
             List<Object> out = feed(ch, stream, seed, 700, new ArrayList<>());
@@ -89,7 +80,7 @@ class ClientFrameDecoderTest {
     @Test
     void anOversizedFrameWithoutALeadingRequestIdIsReportedWithIdZero() {
         EmbeddedChannel ch = new EmbeddedChannel(new ClientFrameDecoder(16));
-        ch.writeInbound(Unpooled.wrappedBuffer(frame(new byte[40])));
+        ch.writeInbound(Unpooled.wrappedBuffer(RawClient.frame(new byte[40])));
         assertThat((Object) ch.readInbound()).isEqualTo(new ClientFrameDecoder.OversizedFrame(0, 40));
         ch.finish();
     }

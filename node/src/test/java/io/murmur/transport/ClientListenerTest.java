@@ -114,9 +114,7 @@ class ClientListenerTest {
         int total = 30_000;
         java.io.ByteArrayOutputStream burst = new java.io.ByteArrayOutputStream();
         for (int i = 1; i <= total; i++) {
-            byte[] r = ping(i).toByteArray();
-            burst.write(new byte[] {0, 0, 0, (byte) r.length});
-            burst.write(r);
+            burst.write(RawClient.frame(ping(i).toByteArray()));
         }
         try (RawClient c = new RawClient(listener.localAddress())) {
             c.sendRaw(burst.toByteArray());
