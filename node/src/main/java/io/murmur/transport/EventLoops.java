@@ -7,9 +7,14 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.util.concurrent.ThreadFactory;
 
 /**
  * Chooses the network transport: native epoll where the platform has it (fewer copies and
@@ -46,11 +51,21 @@ public final class EventLoops {
     }
 
     public EventLoopGroup newGroup(int threads, String threadNamePrefix) {
+        return newGroup(threads, new DefaultThreadFactory(threadNamePrefix, true));
+    }
+
+    /** A group whose threads come from {@code threadFactory} (to name them, or to join them on close). */
+    public EventLoopGroup newGroup(int threads, ThreadFactory threadFactory) {
         IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(threadNamePrefix, true), factory);
+        return new MultiThreadIoEventLoopGroup(threads, threadFactory, factory);
     }
 
     public Class<? extends ServerChannel> serverChannelClass() {
         return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /** The class of outbound (connecting) channels. */
+    public Class<? extends SocketChannel> socketChannelClass() {
+        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 }

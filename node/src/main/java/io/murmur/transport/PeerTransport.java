@@ -1,0 +1,595 @@
+package io.murmur.transport;
+
+import io.murmur.proto.peer.GossipMessage;
+import io.murmur.proto.peer.PeerFrame;
+import io.murmur.proto.peer.PeerHello;
+import io.murmur.proto.peer.TrafficClass;
+import io.murmur.runtime.PeerNetwork;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.codec.protobuf.ProtobufEncoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gossip traffic class of the peer protocol on Netty: listens on the peer port for
+ * gossip connections, and sends gossip messages to peers by address.
+ *
+ * <p>Design note. Gossip decides who is alive, so it must never wait behind anything
+ * else: the transport has its own event-loop group ({@code ioThreads}, default one thread
+ * named {@code murmur-gossip-…}), shared with neither the client port nor disk work, and
+ * its own connections, separate from any other traffic class. Connections are one-way, as
+ * the peer protocol says: {@link #send} writes on a connection this node opened to the
+ * peer's address (one per address, opened lazily, starting with this node's
+ * {@link PeerHello}), and connections the node accepts are only read (see
+ * {@link PeerInboundHandler}). Sending is best effort and never blocks or throws for a
+ * lost peer: what cannot be sent soon is dropped and counted (see {@link OutboundPeer}),
+ * since gossip is periodic and idempotent and the next round says it again. Received
+ * messages go to the handler on the executor given at start, by default this transport's
+ * own event loop ({@link #protocolLoop()}); it must run tasks one at a time, in order.
+ *
+ * <p>Frames are a 4-byte big-endian length, then a {@link PeerFrame}; a length over
+ * {@code maxFrameBytes} closes the connection before any of the frame is buffered, and a
+ * message too big to send is dropped before it is written.
+ *
+ * <p>Peer addresses are {@code host:port}. A host name is resolved by the JVM's resolver
+ * on the event loop when a connection opens; use IP literals, or names the resolver
+ * answers at once, so a slow DNS server never stalls gossip.
+ */
+public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PeerTransport.class);
+
+    /** The peer protocol version this node speaks and accepts. */
+    public static final int PROTOCOL_VERSION = 1;
+
+    /**
+     * Settings of the gossip transport. {@link #builder} gives every limit its default; the
+     * record's constructor rejects values that make no sense.
+     *
+     * @param host                      address to listen on for peers
+     * @param port                      peer port; 0 picks a free one (see {@link PeerTransport#localAddress()})
+     * @param cluster                   cluster name sent in the hello; connections with another are refused
+     * @param nodeId                    this node's id, sent in the hello
+     * @param generation                this node's generation, sent in the hello
+     * @param transport                 {@code auto}, {@code epoll} or {@code nio} (see {@link EventLoops#choose})
+     * @param ioThreads                 event-loop threads; default 1, plenty for gossip's few messages a second
+     * @param maxFrameBytes             largest frame read or written; default 1 MiB, far above a bounded
+     *                                  gossip message, small enough that a hostile length costs nothing
+     * @param maxQueuedMessagesPerPeer  messages waiting per peer address, mostly while connecting;
+     *                                  default 256, a core sends a handful per peer per round
+     * @param writeBufferHighWaterBytes bytes written but not yet taken by the socket, per connection,
+     *                                  beyond which messages are dropped; default 1 MiB
+     * @param maxInboundConnections     accepted connections open at once, beyond which new ones are
+     *                                  closed at once; default 4096, one per gossiping peer is normal
+     * @param maxPendingDeliveryBytes   received frame bytes waiting for the handler's executor, beyond
+     *                                  which messages are dropped; default 16 MiB
+     * @param connectTimeoutMillis      default 2000: peers answer in milliseconds, a lost one never
+     * @param reconnectDelayMinMillis   first delay after a failed connect; default 100, doubling…
+     * @param reconnectDelayMaxMillis   …up to this; default 5000, a few gossip rounds
+     * @param idleCloseMillis           an outbound connection not used for this long is closed;
+     *                                  default 60000, many rounds without choosing that peer
+     * @param helloTimeoutMillis        an accepted connection must send its hello within this;
+     *                                  default 5000, so silent connections cannot hold the inbound slots
+     */
+    public record Settings(String host, int port, String cluster, String nodeId, long generation,
+                           String transport, int ioThreads, int maxFrameBytes, int maxQueuedMessagesPerPeer,
+                           int writeBufferHighWaterBytes, int maxInboundConnections, long maxPendingDeliveryBytes,
+                           int connectTimeoutMillis, long reconnectDelayMinMillis, long reconnectDelayMaxMillis,
+                           long idleCloseMillis, long helloTimeoutMillis) {
+        public Settings {
+            Objects.requireNonNull(host, "host");
+            Objects.requireNonNull(cluster, "cluster");
+            Objects.requireNonNull(nodeId, "nodeId");
+            Objects.requireNonNull(transport, "transport");
+            require(port >= 0 && port <= 65_535, "port must be in 0..65535: %d", port);
+            require(!cluster.isEmpty(), "cluster must not be empty");
+            require(!nodeId.isEmpty(), "nodeId must not be empty");
+            require(ioThreads >= 1, "ioThreads must be at least 1: %d", ioThreads);
+            require(maxFrameBytes >= 64, "maxFrameBytes must be at least 64: %d", maxFrameBytes);
+            require(maxQueuedMessagesPerPeer >= 1, "maxQueuedMessagesPerPeer must be at least 1: %d",
+                    maxQueuedMessagesPerPeer);
+            require(writeBufferHighWaterBytes >= 2, "writeBufferHighWaterBytes must be at least 2: %d",
+                    writeBufferHighWaterBytes);
+            require(maxInboundConnections >= 1, "maxInboundConnections must be at least 1: %d",
+                    maxInboundConnections);
+            require(maxPendingDeliveryBytes >= maxFrameBytes + 4L,
+                    "maxPendingDeliveryBytes must hold at least one frame: %d", maxPendingDeliveryBytes);
+            require(connectTimeoutMillis >= 1, "connectTimeoutMillis must be positive: %d", connectTimeoutMillis);
+            require(reconnectDelayMinMillis >= 1, "reconnectDelayMinMillis must be positive: %d",
+                    reconnectDelayMinMillis);
+            require(reconnectDelayMaxMillis >= reconnectDelayMinMillis,
+                    "reconnectDelayMaxMillis must be at least reconnectDelayMinMillis: %d", reconnectDelayMaxMillis);
+            require(idleCloseMillis >= 1, "idleCloseMillis must be positive: %d", idleCloseMillis);
+            require(helloTimeoutMillis >= 1, "helloTimeoutMillis must be positive: %d", helloTimeoutMillis);
+        }
+
+        private static void require(boolean condition, String format, Object... args) {
+            if (!condition) {
+                throw new IllegalArgumentException("peer transport: " + String.format(format, args));
+            }
+        }
+
+        /** Settings with every limit at its default. */
+        public static Builder builder(String host, int port, String cluster, String nodeId, long generation) {
+            return new Builder(host, port, cluster, nodeId, generation);
+        }
+    }
+
+    /** Builds {@link Settings}, starting from the defaults documented there. */
+    public static final class Builder {
+        private final String host;
+        private final int port;
+        private final String cluster;
+        private final String nodeId;
+        private final long generation;
+        private String transport = "auto";
+        private int ioThreads = 1;
+        private int maxFrameBytes = 1 << 20;
+        private int maxQueuedMessagesPerPeer = 256;
+        private int writeBufferHighWaterBytes = 1 << 20;
+        private int maxInboundConnections = 4096;
+        private long maxPendingDeliveryBytes = 16L << 20;
+        private int connectTimeoutMillis = 2_000;
+        private long reconnectDelayMinMillis = 100;
+        private long reconnectDelayMaxMillis = 5_000;
+        private long idleCloseMillis = 60_000;
+        private long helloTimeoutMillis = 5_000;
+
+        private Builder(String host, int port, String cluster, String nodeId, long generation) {
+            this.host = host;
+            this.port = port;
+            this.cluster = cluster;
+            this.nodeId = nodeId;
+            this.generation = generation;
+        }
+
+        public Builder transport(String value) {
+            transport = value;
+            return this;
+        }
+
+        public Builder ioThreads(int value) {
+            ioThreads = value;
+            return this;
+        }
+
+        public Builder maxFrameBytes(int value) {
+            maxFrameBytes = value;
+            return this;
+        }
+
+        public Builder maxQueuedMessagesPerPeer(int value) {
+            maxQueuedMessagesPerPeer = value;
+            return this;
+        }
+
+        public Builder writeBufferHighWaterBytes(int value) {
+            writeBufferHighWaterBytes = value;
+            return this;
+        }
+
+        public Builder maxInboundConnections(int value) {
+            maxInboundConnections = value;
+            return this;
+        }
+
+        public Builder maxPendingDeliveryBytes(long value) {
+            maxPendingDeliveryBytes = value;
+            return this;
+        }
+
+        public Builder connectTimeoutMillis(int value) {
+            connectTimeoutMillis = value;
+            return this;
+        }
+
+        public Builder reconnectDelayMillis(long min, long max) {
+            reconnectDelayMinMillis = min;
+            reconnectDelayMaxMillis = max;
+            return this;
+        }
+
+        public Builder idleCloseMillis(long value) {
+            idleCloseMillis = value;
+            return this;
+        }
+
+        public Builder helloTimeoutMillis(long value) {
+            helloTimeoutMillis = value;
+            return this;
+        }
+
+        public Settings build() {
+            return new Settings(host, port, cluster, nodeId, generation, transport, ioThreads, maxFrameBytes,
+                    maxQueuedMessagesPerPeer, writeBufferHighWaterBytes, maxInboundConnections,
+                    maxPendingDeliveryBytes, connectTimeoutMillis, reconnectDelayMinMillis,
+                    reconnectDelayMaxMillis, idleCloseMillis, helloTimeoutMillis);
+        }
+    }
+
+    /**
+     * What the transport has done since it started.
+     *
+     * @param messagesSent        gossip messages written to a socket
+     * @param messagesDropped     gossip messages given to {@link #send} and never written: queue full,
+     *                            connection over its high-water mark, connect failed or backing off,
+     *                            write failed, too large, unusable address, or the transport closed
+     * @param bytesSent           frame bytes written, hellos included
+     * @param connectFailures     outbound connects that failed
+     * @param messagesReceived    gossip messages read from accepted connections
+     * @param deliveriesDropped   received messages not handed to the handler because its executor
+     *                            was too far behind (or refused them)
+     * @param bytesReceived       bytes read from accepted connections, whatever they were
+     * @param connectionsRejected accepted connections closed for breaking the protocol
+     * @param connectionsRefused  connections closed at once because too many were open
+     */
+    public record Counters(long messagesSent, long messagesDropped, long bytesSent, long connectFailures,
+                           long messagesReceived, long deliveriesDropped, long bytesReceived,
+                           long connectionsRejected, long connectionsRefused) {
+    }
+
+    private final Settings settings;
+    private final String transportName;
+    private final EventLoopGroup group;
+    private final GossipThreads threads;
+    private final EventLoop protocolLoop;
+    private final PeerCounters counters = new PeerCounters();
+    private final GossipDelivery delivery;
+    private final ChannelGroup channels;
+    private final ConcurrentHashMap<String, OutboundPeer> peers = new ConcurrentHashMap<>();
+    private final AtomicInteger inboundOpen = new AtomicInteger();
+    private final AtomicInteger outboundOpen = new AtomicInteger();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final PeerFrame hello;
+    private final int helloFrameBytes;
+    private final Bootstrap outbound;
+    private final Channel serverChannel;
+    private final ScheduledFuture<?> idleSweep;
+    /** Refusing inbound connections over the limit; only the first refusal of a run is a warning. */
+    private volatile boolean refusing;
+    /** Only the first unusable address is a warning. */
+    private final AtomicBoolean badAddressWarned = new AtomicBoolean();
+
+    private PeerTransport(Settings settings, EventLoops loops, EventLoopGroup group, GossipThreads threads,
+                          PeerNetwork.Handler<GossipMessage> handler, Executor deliveryExecutor) {
+        this.settings = settings;
+        this.transportName = loops.name();
+        this.group = group;
+        this.threads = threads;
+        this.protocolLoop = group.next();
+        this.delivery = new GossipDelivery(handler, deliveryExecutor != null ? deliveryExecutor : protocolLoop,
+                settings.maxPendingDeliveryBytes(), counters);
+        this.channels = new DefaultChannelGroup("gossip-channels", protocolLoop);
+        this.hello = PeerFrame.newBuilder().setHello(PeerHello.newBuilder()
+                .setProtocolVersion(PROTOCOL_VERSION)
+                .setCluster(settings.cluster())
+                .setNodeId(settings.nodeId())
+                .setGeneration(settings.generation())
+                .setTraffic(TrafficClass.GOSSIP)).build();
+        this.helloFrameBytes = 4 + hello.getSerializedSize();
+        if (hello.getSerializedSize() > settings.maxFrameBytes()) {
+            throw new IllegalArgumentException("peer transport: the hello (" + hello.getSerializedSize()
+                    + " bytes with this cluster name and node id) does not fit maxFrameBytes "
+                    + settings.maxFrameBytes());
+        }
+        this.outbound = new Bootstrap()
+                .channel(loops.socketChannelClass())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        settings.writeBufferHighWaterBytes() / 2, settings.writeBufferHighWaterBytes()));
+        ServerBootstrap inbound = new ServerBootstrap()
+                .group(group)
+                .channel(loops.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        accept(ch);
+                    }
+                });
+        this.serverChannel = inbound.bind(settings.host(), settings.port()).syncUninterruptibly().channel();
+        long sweepMillis = Math.max(10, settings.idleCloseMillis() / 4);
+        this.idleSweep = protocolLoop.scheduleWithFixedDelay(this::retireIdlePeers, sweepMillis, sweepMillis,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Binds the peer port and starts; received messages reach {@code handler} on this
+     * transport's own event loop ({@link #protocolLoop()}).
+     */
+    public static PeerTransport start(Settings settings, PeerNetwork.Handler<GossipMessage> handler) {
+        return start(settings, handler, null);
+    }
+
+    /**
+     * Binds the peer port and starts; received messages reach {@code handler} as tasks on
+     * {@code deliveryExecutor}, which must run them one at a time in order (the membership
+     * core's thread). {@code null} means this transport's own event loop.
+     */
+    public static PeerTransport start(Settings settings, PeerNetwork.Handler<GossipMessage> handler,
+                                      Executor deliveryExecutor) {
+        Objects.requireNonNull(settings, "settings");
+        Objects.requireNonNull(handler, "handler");
+        EventLoops loops = EventLoops.choose(settings.transport());
+        GossipThreads threads = new GossipThreads();
+        EventLoopGroup group = loops.newGroup(settings.ioThreads(), threads);
+        try {
+            PeerTransport transport = new PeerTransport(settings, loops, group, threads, handler, deliveryExecutor);
+            log.debug("gossip transport of {} listening on {} ({})",
+                    settings.nodeId(), transport.localAddress(), transport.transportName());
+            return transport;
+        } catch (Throwable e) { // a failed bind arrives as an undeclared BindException
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            threads.join(TimeUnit.SECONDS.toMillis(5));
+            throw e;
+        }
+    }
+
+    private void accept(SocketChannel ch) {
+        if (inboundOpen.incrementAndGet() > settings.maxInboundConnections()) {
+            inboundOpen.decrementAndGet();
+            counters.connectionsRefused.increment();
+            if (!refusing) {
+                refusing = true;
+                log.warn("refusing gossip connection from {}: {} inbound connections are open, the limit "
+                                + "(further refusals at debug until one is accepted)",
+                        PeerAddresses.format(ch.remoteAddress()), settings.maxInboundConnections());
+            } else {
+                log.debug("refusing gossip connection from {}: too many open",
+                        PeerAddresses.format(ch.remoteAddress()));
+            }
+            ch.close();
+            return;
+        }
+        refusing = false;
+        channels.add(ch);
+        ch.closeFuture().addListener(f -> inboundOpen.decrementAndGet());
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("framer", new PeerFrameDecoder(settings.maxFrameBytes(), counters.bytesReceived));
+        p.addLast("handler", new PeerInboundHandler(settings.cluster(), settings.helloTimeoutMillis(), delivery,
+                counters));
+    }
+
+    /**
+     * Sends {@code message} to the peer at {@code to}, a {@code host:port} address. Never
+     * blocks and never throws for a lost peer or an unusable address: whatever cannot be
+     * sent is dropped and counted in {@link Counters#messagesDropped()}.
+     */
+    @Override
+    public void send(String to, GossipMessage message) {
+        Objects.requireNonNull(to, "to");
+        Objects.requireNonNull(message, "message");
+        if (closed.get()) {
+            counters.messagesDropped.increment();
+            return;
+        }
+        PeerFrame frame = PeerFrame.newBuilder().setGossip(message).build();
+        int size = frame.getSerializedSize();
+        if (size > settings.maxFrameBytes()) {
+            counters.messagesDropped.increment();
+            log.warn("dropped a gossip message to {}: {} bytes is over the frame limit of {} bytes",
+                    LogText.printable(to), size, settings.maxFrameBytes());
+            return;
+        }
+        enqueue(to, frame);
+    }
+
+    /** Queues a checked frame for the peer at {@code address}, making the peer if it is new. */
+    void enqueue(String address, PeerFrame frame) {
+        if (closed.get()) {
+            counters.messagesDropped.increment();
+            return;
+        }
+        OutboundPeer peer = peers.get(address);
+        if (peer == null) {
+            InetSocketAddress remote = PeerAddresses.parse(address);
+            if (remote == null) {
+                counters.messagesDropped.increment();
+                if (badAddressWarned.compareAndSet(false, true)) {
+                    log.warn("dropped a gossip message to '{}': not a host:port address (further ones at debug)",
+                            LogText.printable(address));
+                } else {
+                    log.debug("dropped a gossip message to '{}': not a host:port address", LogText.printable(address));
+                }
+                return;
+            }
+            peer = peers.computeIfAbsent(address, a -> new OutboundPeer(a, remote, group.next(), this));
+        }
+        if (!peer.offer(frame)) {
+            counters.messagesDropped.increment();
+        }
+    }
+
+    private void retireIdlePeers() {
+        long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleCloseMillis());
+        for (OutboundPeer peer : peers.values()) {
+            peer.retireIfIdle(idleNanos);
+        }
+    }
+
+    // ---- for OutboundPeer
+
+    Settings settings() {
+        return settings;
+    }
+
+    PeerCounters liveCounters() {
+        return counters;
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    PeerFrame hello() {
+        return hello;
+    }
+
+    int helloFrameBytes() {
+        return helloFrameBytes;
+    }
+
+    /** A bootstrap for one outbound connection on {@code loop}, watched by {@code watcher}. */
+    Bootstrap outboundBootstrap(EventLoop loop, ChannelHandler watcher) {
+        return outbound.clone(loop).handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ChannelPipeline p = ch.pipeline();
+                p.addLast("prepender", new LengthFieldPrepender(4));
+                p.addLast("encoder", new ProtobufEncoder());
+                p.addLast("watcher", watcher);
+            }
+        });
+    }
+
+    /** Remembers {@code channel} so that {@link #close()} closes it. */
+    void track(Channel channel) {
+        channels.add(channel);
+    }
+
+    void outboundOpened() {
+        outboundOpen.incrementAndGet();
+    }
+
+    void outboundClosed() {
+        outboundOpen.decrementAndGet();
+    }
+
+    /** Removes {@code peer}, retired, from the table (unless a successor has replaced it). */
+    void forget(String address, OutboundPeer peer) {
+        peers.remove(address, peer);
+    }
+
+    // ---- public view
+
+    /** The address actually bound (the port is real even when 0 was asked for). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** "epoll" or "nio". */
+    public String transportName() {
+        return transportName;
+    }
+
+    /**
+     * The event loop that delivers messages unless another executor was given at start. A
+     * membership core may run its timers here too, so that everything it does happens on
+     * one thread that nothing but gossip uses.
+     */
+    public ScheduledExecutorService protocolLoop() {
+        return protocolLoop;
+    }
+
+    /** A snapshot of the counters. */
+    public Counters counters() {
+        return counters.snapshot();
+    }
+
+    /** Accepted connections open now. */
+    public int openInboundConnections() {
+        return inboundOpen.get();
+    }
+
+    /** Outbound connections established (hello sent) and open now. */
+    public int openOutboundConnections() {
+        return outboundOpen.get();
+    }
+
+    /**
+     * Stops accepting, closes every connection, and shuts the event loops down, waiting
+     * until their threads have ended. Messages not yet written are dropped, and nothing
+     * more reaches the handler. Must not be called on the transport's own event loop
+     * (which it would wait for).
+     */
+    @Override
+    public void close() {
+        for (EventExecutor executor : group) {
+            if (executor.inEventLoop()) {
+                throw new IllegalStateException("PeerTransport.close() called on its own event loop");
+            }
+        }
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        delivery.stop();
+        idleSweep.cancel(false);
+        serverChannel.close().awaitUninterruptibly();
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+        if (!threads.join(TimeUnit.SECONDS.toMillis(5))) {
+            log.warn("gossip transport threads still running after close");
+        }
+        peers.clear();
+    }
+
+    /** Names the transport's threads {@code murmur-gossip-…} and remembers them, so close can wait for them. */
+    private static final class GossipThreads implements ThreadFactory {
+        private final DefaultThreadFactory names = new DefaultThreadFactory("murmur-gossip", true);
+        private final List<Thread> started = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Thread newThread(Runnable task) {
+            Thread thread = names.newThread(task);
+            started.add(thread);
+            return thread;
+        }
+
+        /** Waits up to {@code timeoutMillis} for every thread to end; whether they all did. */
+        boolean join(long timeoutMillis) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            boolean interrupted = false;
+            try {
+                for (Thread thread : started) {
+                    while (thread.isAlive()) {
+                        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                        if (left <= 0) {
+                            return false;
+                        }
+                        try {
+                            thread.join(left);
+                        } catch (InterruptedException e) {
+                            interrupted = true;
+                        }
+                    }
+                }
+                return true;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+}
