@@ -1,0 +1,179 @@
+package io.murmur.server;
+
+import io.murmur.membership.Liveness;
+import io.murmur.membership.Membership;
+import io.murmur.membership.MembershipView;
+import io.murmur.proto.peer.GossipMessage;
+import io.murmur.ring.Ring;
+import io.murmur.ring.RingSnapshot;
+import io.murmur.runtime.Clock;
+import io.murmur.runtime.PeerNetwork;
+import io.murmur.runtime.Scheduler;
+import io.murmur.transport.PeerTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The membership core on a real node: the peer transport on the peer port, and the core
+ * running on that transport's own event loop — its timers and every message it handles —
+ * so gossip never waits behind client requests, replica traffic or disk work.
+ *
+ * <p>Other threads never touch the core directly: they read the published {@link Ring},
+ * or hand work to the gossip thread through {@link #call}.
+ */
+final class GossipService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GossipService.class);
+
+    private final PeerTransport transport;
+    private final ScheduledExecutorService loop;
+    private final Membership membership;
+    private final Ring ring = new Ring();
+    private final CompletableFuture<Void> left = new CompletableFuture<>();
+
+    private GossipService(NodeConfig config, String nodeId, long generation, int vnodes, int clientPort) {
+        Membership[] core = new Membership[1];
+        PeerNetwork.Handler<GossipMessage> handler = (from, message) -> {
+            Membership m = core[0];
+            if (m != null) {
+                m.onMessage(from, message);
+            }
+        };
+        this.transport = PeerTransport.start(PeerTransport.Settings
+                .builder(config.listenHost, config.peerPort, config.clusterName, nodeId, generation)
+                .transport(config.transport)
+                .maxFrameBytes(config.maxPeerFrameBytes)
+                .build(), handler);
+        this.loop = transport.protocolLoop();
+        String peerAddress = config.advertiseHost + ":" + transport.localAddress().getPort();
+        Membership.Identity identity = new Membership.Identity(nodeId, config.advertiseHost + ":" + clientPort,
+                peerAddress, config.rack, vnodes, config.weight, generation);
+        Scheduler scheduler = (task, delay, unit) -> {
+            try {
+                ScheduledFuture<?> f = loop.schedule(task, delay, unit);
+                return () -> f.cancel(false);
+            } catch (RejectedExecutionException e) {
+                return () -> false; // shutting down
+            }
+        };
+        this.membership = new Membership(config.membership, identity, config.seeds, Clock.SYSTEM,
+                scheduler, transport, new SplittableRandom(new SecureRandom().nextLong()), new Membership.Listener() {
+                    @Override
+                    public void ringChanged(RingSnapshot snapshot) {
+                        ring.update(previous -> snapshot);
+                    }
+
+                    @Override
+                    public void livenessChanged(String node, Liveness liveness) {
+                        log.debug("{} is now {}", node, liveness);
+                    }
+                });
+        core[0] = membership;
+        try {
+            loop.submit(() -> {
+                ring.update(previous -> membership.ring());
+                membership.start();
+            }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            transport.close();
+            throw new IllegalStateException("interrupted while starting gossip", e);
+        } catch (ExecutionException e) {
+            transport.close();
+            throw new IllegalStateException("gossip did not start: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    static GossipService start(NodeConfig config, String nodeId, long generation, int vnodes, int clientPort) {
+        return new GossipService(config, nodeId, generation, vnodes, clientPort);
+    }
+
+    /** The ring as membership last published it; never blocks. */
+    RingSnapshot ring() {
+        return ring.current();
+    }
+
+    InetSocketAddress peerAddress() {
+        return transport.localAddress();
+    }
+
+    /** Runs {@code work} on the gossip thread and completes with its result. */
+    <T> CompletableFuture<T> call(Function<Membership, T> work) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            loop.execute(() -> {
+                try {
+                    result.complete(work.apply(membership));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new IllegalStateException("the node is stopping"));
+        }
+        return result;
+    }
+
+    CompletableFuture<MembershipView> view() {
+        return call(Membership::view);
+    }
+
+    /**
+     * Announces LEAVING, then LEFT; the returned future completes when LEFT has been
+     * announced and had a round to spread. Calling it again returns the same future.
+     */
+    synchronized CompletableFuture<Void> leave() {
+        call(m -> {
+            m.leave(() -> left.complete(null));
+            return null;
+        });
+        return left;
+    }
+
+    /** Completes when this node has left the cluster. */
+    CompletableFuture<Void> whenLeft() {
+        return left;
+    }
+
+    /** Leaves, waiting at most {@code timeoutMillis}. */
+    void leaveAndWait(long timeoutMillis) {
+        try {
+            leave().get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.warn("could not finish leaving the cluster within {} ms: {}", timeoutMillis, e.toString());
+        }
+    }
+
+    PeerTransport.Counters counters() {
+        return transport.counters();
+    }
+
+    /** Stops gossiping (peers will mark this node DOWN unless it left) and closes the peer port. */
+    @Override
+    public void close() {
+        try {
+            call(m -> {
+                m.stop();
+                return null;
+            }).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            log.debug("gossip did not stop cleanly: {}", e.toString());
+        }
+        transport.close();
+    }
+}
