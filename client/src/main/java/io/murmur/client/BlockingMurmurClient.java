@@ -103,6 +103,11 @@ public final class BlockingMurmurClient {
         return await(client.setVnodes(vnodes));
     }
 
+    /** Asks the node to leave the cluster; returns once it announced LEFT. */
+    public void leave() {
+        await(client.leave());
+    }
+
     private static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get();

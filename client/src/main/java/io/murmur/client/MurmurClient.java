@@ -5,6 +5,7 @@ import io.murmur.proto.client.ClusterInfo;
 import io.murmur.proto.client.SetVnodes;
 import io.murmur.proto.client.SetVnodesReply;
 import io.murmur.proto.client.ClusterInfoRequest;
+import io.murmur.proto.client.Leave;
 import io.murmur.proto.client.Delete;
 import io.murmur.proto.client.Get;
 import io.murmur.proto.client.Ping;
@@ -174,6 +175,15 @@ public final class MurmurClient implements AutoCloseable {
     public CompletableFuture<SetVnodesReply> setVnodes(int vnodes) {
         return router.submit(Request.newBuilder().setSetVnodes(SetVnodes.newBuilder().setVnodes(vnodes)),
                 Response.ResultCase.SET_VNODES, (response, rtt) -> response.getSetVnodes());
+    }
+
+    /**
+     * Admin: asks the node that answers (use a client with one host) to leave the cluster.
+     * Completes once the node has announced LEFT; it stops shortly after.
+     */
+    public CompletableFuture<Void> leave() {
+        return router.submit(Request.newBuilder().setLeave(Leave.getDefaultInstance()),
+                Response.ResultCase.LEAVE, (response, rtt) -> null);
     }
 
     /**

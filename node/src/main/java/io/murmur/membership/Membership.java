@@ -203,6 +203,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     private boolean stopped;
     private boolean ringDirty = true;
     private RingSnapshot ring;
+    private RingSnapshot published;
     private long ringEpoch;
     private final Stats stats = new Stats();
 
@@ -262,10 +263,12 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         }
         changeSelf(self.toBuilder().setStatus(MemberStatus.LEAVING));
         flushNews(null);
+        publishRing();
         long interval = settings.interval().toNanos();
         scheduler.schedule(() -> {
             changeSelf(self.toBuilder().setStatus(MemberStatus.LEFT));
             flushNews(null);
+            publishRing();
             scheduler.schedule(() -> {
                 stopped = true;
                 done.run();
@@ -284,6 +287,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
             new RingMember(self.getNodeId(), self.getRack(), vnodes, self.getWeight()); // validates
             changeSelf(self.toBuilder().setVnodes(vnodes));
             flushNews(null);
+            publishRing();
         }
     }
 
@@ -1041,8 +1045,12 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     // ------------------------------------------------------------------ the ring and views
 
     private void publishRing() {
-        if (ringDirty && publishRings && started) {
-            listener.ringChanged(ring());
+        if (publishRings && started) {
+            RingSnapshot current = ring();
+            if (current != published) {
+                published = current;
+                listener.ringChanged(current);
+            }
         }
     }
 

@@ -17,6 +17,9 @@ import io.murmur.proto.client.Request;
 import io.murmur.proto.client.Response;
 import io.murmur.proto.client.Sibling;
 import io.murmur.proto.client.SetVnodesReply;
+import io.murmur.proto.client.LeaveReply;
+import io.murmur.membership.MemberInfo;
+import io.murmur.membership.MembershipView;
 import io.murmur.replication.LocalCoordinator;
 import io.murmur.ring.RingMember;
 import io.murmur.ring.RingSnapshot;
@@ -65,16 +68,18 @@ public final class ClientRequests implements RequestDispatcher {
 
     private final Identity identity;
     private final LocalRing ring;
+    private final GossipService gossip;
     private final LocalCoordinator coordinator;
     private final Executor requestExecutor;
     private final int maxKeyBytes;
     private final int maxValueBytes;
     private final int replicationFactor;
 
-    ClientRequests(Identity identity, LocalRing ring, LocalCoordinator coordinator, Executor requestExecutor,
-                   int maxKeyBytes, int maxValueBytes) {
+    ClientRequests(Identity identity, LocalRing ring, GossipService gossip, LocalCoordinator coordinator,
+                   Executor requestExecutor, int maxKeyBytes, int maxValueBytes) {
         this.identity = identity;
         this.ring = ring;
+        this.gossip = gossip;
         this.coordinator = coordinator;
         this.requestExecutor = requestExecutor;
         this.maxKeyBytes = maxKeyBytes;
@@ -89,8 +94,13 @@ public final class ClientRequests implements RequestDispatcher {
             case HELLO -> done(hello(request));
             case PING -> done(Reply.of(Response.newBuilder().setRequestId(id)
                     .setPong(Pong.newBuilder().setPayload(request.getPing().getPayload())).build()));
-            case CLUSTER_INFO -> done(Reply.of(Response.newBuilder().setRequestId(id)
-                    .setClusterInfo(clusterInfo()).build()));
+            case CLUSTER_INFO -> gossip.view().thenApply(view -> Reply.of(Response.newBuilder().setRequestId(id)
+                    .setClusterInfo(clusterInfo(view)).build()));
+            case LEAVE -> {
+                log.info("asked to leave the cluster");
+                yield gossip.leave().thenApply(v -> Reply.of(Response.newBuilder().setRequestId(id)
+                        .setLeave(LeaveReply.getDefaultInstance()).build()));
+            }
             case GET -> get(id, request.getGet());
             case PUT -> put(id, request.getPut());
             case DELETE -> delete(id, request.getDelete());
@@ -113,27 +123,50 @@ public final class ClientRequests implements RequestDispatcher {
                 .build());
     }
 
-    private ClusterInfo clusterInfo() {
+    private ClusterInfo clusterInfo(MembershipView view) {
         RingSnapshot snapshot = ring.current();
         ClusterInfo.Builder info = ClusterInfo.newBuilder()
                 .setClusterName(identity.clusterName())
                 .setNodeId(identity.nodeId())
                 .setProtocolVersion(PROTOCOL_VERSION)
-                .setRingEpoch(snapshot.epoch());
-        for (RingMember m : snapshot.members()) {
-            // until membership lands, the ring holds this node alone
-            info.addMembers(Member.newBuilder()
+                .setRingEpoch(snapshot.epoch())
+                .setRingFingerprint(view.ringFingerprint());
+        for (MemberInfo m : view.members()) {
+            Member.Builder member = Member.newBuilder()
                     .setNodeId(m.nodeId())
-                    .setHost(identity.host())
-                    .setClientPort(identity.clientPort())
-                    .setPeerPort(identity.peerPort())
-                    .setStatus("NORMAL")
+                    .setHost(host(m.clientAddress()))
+                    .setClientPort(port(m.clientAddress()))
+                    .setPeerPort(port(m.peerAddress()))
+                    .setStatus(m.status().name())
+                    .setLiveness(m.liveness().name())
                     .setRack(m.rack())
                     .setVnodes(m.vnodes())
                     .setWeight(m.weight())
-                    .setOwnership(snapshot.ownership(m.nodeId())));
+                    .setOwnership(snapshot.contains(m.nodeId()) ? snapshot.ownership(m.nodeId()) : 0)
+                    .setHeartbeat(m.heartbeat())
+                    .setGeneration(m.generation())
+                    .setLoadBytes(m.loadBytes())
+                    .setKeyEstimate(m.keyEstimate());
+            if (!Double.isNaN(m.phi())) {
+                member.setPhi(m.phi());
+            }
+            info.addMembers(member);
         }
         return info.build();
+    }
+
+    private static String host(String address) {
+        int colon = address.lastIndexOf(':');
+        return colon < 0 ? address : address.substring(0, colon);
+    }
+
+    private static int port(String address) {
+        int colon = address.lastIndexOf(':');
+        try {
+            return colon < 0 ? 0 : Integer.parseInt(address.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private CompletionStage<Reply> setVnodes(long id, int vnodes) {

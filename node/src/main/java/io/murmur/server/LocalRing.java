@@ -1,6 +1,5 @@
 package io.murmur.server;
 
-import io.murmur.ring.Ring;
 import io.murmur.ring.RingDiff;
 import io.murmur.ring.RingMember;
 import io.murmur.ring.RingSnapshot;
@@ -9,19 +8,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * This node's view of the ring, and the one place that changes this node's vnode count.
  *
- * <p>The count is settled like a node id: taken from the config at the first start,
- * then kept in the data dir's {@code meta} family, because a node's tokens decide which
- * data it holds and must not change by accident when a config file is edited. A
- * different {@code node.vnodes} in the config at a later start is reported and ignored;
- * {@link #setVnodes} (the {@code murmur vnodes N} admin command) changes it on a running
- * node. Until membership lands the ring holds this node alone; the diff a change reports
- * is then about tokens, not owners.
+ * <p>The ring itself comes from membership: every node builds it from the members it
+ * knows, so all converge to the same one. The vnode count is settled like a node id:
+ * taken from the config at the first start, then kept in the data dir's {@code meta}
+ * family, because a node's tokens decide which data it holds and must not change by
+ * accident when a config file is edited. A different {@code node.vnodes} in the config at
+ * a later start is reported and ignored; {@link #setVnodes} (the {@code murmur vnodes N}
+ * admin command) changes it on a running node and gossips the change.
  */
 final class LocalRing {
     private static final Logger log = LoggerFactory.getLogger(LocalRing.class);
@@ -33,38 +31,36 @@ final class LocalRing {
 
     private final String nodeId;
     private final RocksDbStorage meta;
-    private final Ring ring;
+    private final GossipService gossip;
 
-    private LocalRing(String nodeId, RocksDbStorage meta, RingSnapshot initial) {
+    LocalRing(String nodeId, RocksDbStorage meta, GossipService gossip) {
         this.nodeId = nodeId;
         this.meta = meta;
-        this.ring = new Ring(initial);
+        this.gossip = gossip;
     }
 
-    static LocalRing open(NodeConfig config, String nodeId, RocksDbStorage meta) {
+    /** The vnode count this node runs with: the stored one, or the config's at the first start. */
+    static int settleVnodes(NodeConfig config, RocksDbStorage meta) {
         Optional<Integer> stored = meta.getMeta(META_VNODES).map(b -> ByteBuffer.wrap(b).getInt());
-        int vnodes;
         if (stored.isPresent()) {
-            vnodes = stored.get();
+            int vnodes = stored.get();
             if (vnodes != config.vnodes) {
                 log.warn("node.vnodes is {} in the config but this node has {} (kept with its data); "
                         + "change it with `murmur vnodes {}`", config.vnodes, vnodes, config.vnodes);
             }
-        } else {
-            vnodes = config.vnodes;
-            store(meta, vnodes);
+            return vnodes;
         }
-        RingMember self = new RingMember(nodeId, config.rack, vnodes, config.weight);
-        return new LocalRing(nodeId, meta, RingSnapshot.of(List.of(self)));
+        store(meta, config.vnodes);
+        return config.vnodes;
     }
 
     RingSnapshot current() {
-        return ring.current();
+        return gossip.ring();
     }
 
     /**
-     * Changes this node's vnode count: a new ring snapshot, and the count stored so that a
-     * restart keeps it.
+     * Changes this node's vnode count: stored so that a restart keeps it, announced to the
+     * cluster, and reported as the share of the token space whose owner changes.
      *
      * @throws IllegalArgumentException if {@code vnodes} is out of range
      */
@@ -73,13 +69,16 @@ final class LocalRing {
             throw new IllegalArgumentException("vnodes must be between 1 and " + RingMember.MAX_VNODES + ", got "
                     + vnodes);
         }
-        RingSnapshot before = ring.current();
-        int previous = before.member(nodeId).orElseThrow().vnodes();
+        int previous = gossip.call(m -> m.self().getVnodes()).join();
+        RingSnapshot before = gossip.call(m -> m.ring()).join();
         if (previous == vnodes) {
             return new Change(previous, vnodes, before.epoch(), 0, 0);
         }
         store(meta, vnodes);
-        RingSnapshot after = ring.update(s -> s.withVnodes(nodeId, vnodes));
+        RingSnapshot after = gossip.call(m -> {
+            m.setVnodes(vnodes);
+            return m.ring();
+        }).join();
         RingDiff diff = RingSnapshot.diff(before, after, 1);
         log.info("vnodes of {} changed from {} to {}: ring epoch {}, {} ranges ({}% of the token space) move",
                 nodeId, previous, vnodes, after.epoch(), diff.movements().size(),

@@ -50,6 +50,7 @@ public final class NodeAssembly implements AutoCloseable {
     private final ThreadPoolExecutor requestExecutor;
     private final ClientListener listener;
     private final LocalRing ring;
+    private final GossipService gossip;
     private final String nodeId;
     private final long generation;
     private boolean closed;
@@ -57,7 +58,6 @@ public final class NodeAssembly implements AutoCloseable {
     private NodeAssembly(NodeConfig config, RocksDbStorage rocks, String nodeId, long generation)
             throws InterruptedException {
         this.config = config;
-        this.ring = LocalRing.open(config, nodeId, rocks);
         this.rocks = rocks;
         this.nodeId = nodeId;
         this.generation = generation;
@@ -86,10 +86,22 @@ public final class NodeAssembly implements AutoCloseable {
             }
         }
         this.listener = started;
+        GossipService gossiping = null;
+        try {
+            gossiping = GossipService.start(config, nodeId, generation, LocalRing.settleVnodes(config, rocks),
+                    listener.localAddress().getPort());
+        } finally {
+            if (gossiping == null) {
+                listener.close();
+                requestExecutor.shutdownNow();
+            }
+        }
+        this.gossip = gossiping;
+        this.ring = new LocalRing(nodeId, rocks, gossip);
         ClientRequests requests = new ClientRequests(
                 new ClientRequests.Identity(config.clusterName, nodeId, config.advertiseHost,
-                        listener.localAddress().getPort(), config.peerPort, config.rack),
-                ring, coordinator, requestExecutor, config.maxKeyBytes, config.maxValueBytes);
+                        listener.localAddress().getPort(), gossip.peerAddress().getPort(), config.rack),
+                ring, gossip, coordinator, requestExecutor, config.maxKeyBytes, config.maxValueBytes);
         dispatcher.set(requests);
     }
 
@@ -177,6 +189,26 @@ public final class NodeAssembly implements AutoCloseable {
         return listener.transportName();
     }
 
+    /** Where peers reach this node (the bound peer port, the advertised host). */
+    public InetSocketAddress peerAddress() {
+        return InetSocketAddress.createUnresolved(config.advertiseHost, gossip.peerAddress().getPort());
+    }
+
+    /** Completes when this node has left the cluster (after {@code murmur leave}); then it should stop. */
+    public CompletableFuture<Void> whenLeft() {
+        return gossip.whenLeft();
+    }
+
+    /** Announces LEAVING, then LEFT; completes when LEFT has had a round to spread. */
+    public CompletableFuture<Void> leave() {
+        return gossip.leave();
+    }
+
+    /** Membership as this node sees it now. */
+    public io.murmur.membership.MembershipView membership() {
+        return gossip.view().join();
+    }
+
     /**
      * Graceful stop: stop accepting, answer every request already read (up to
      * {@code server.shutdown_drain_millis}), close connections, then close storage so the
@@ -188,6 +220,10 @@ public final class NodeAssembly implements AutoCloseable {
             return;
         }
         closed = true;
+        if (config.leaveOnShutdown && !gossip.whenLeft().isDone()) {
+            log.info("node {} leaving the cluster before it stops", nodeId);
+            gossip.leaveAndWait(5 * config.membership.interval().toMillis());
+        }
         log.info("node {} stopping: no new connections, draining requests in flight", nodeId);
         listener.stopAccepting();
         try {
@@ -196,6 +232,7 @@ public final class NodeAssembly implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         listener.close();
+        gossip.close();
         requestExecutor.shutdown();
         try {
             if (!requestExecutor.awaitTermination(config.shutdownDrainMillis, TimeUnit.MILLISECONDS)) {

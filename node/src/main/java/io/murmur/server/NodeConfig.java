@@ -1,9 +1,11 @@
 package io.murmur.server;
 
+import io.murmur.membership.MembershipSettings;
 import io.murmur.ring.RingMember;
 import io.murmur.storage.SyncMode;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,6 +55,10 @@ public final class NodeConfig {
 
     public final int maxClockEntries;
     public final long shutdownDrainMillis;
+
+    public final MembershipSettings membership;
+    public final boolean leaveOnShutdown;
+    public final int maxPeerFrameBytes;
 
     private NodeConfig(ConfigSource s) {
         Reader r = new Reader(s);
@@ -137,6 +143,37 @@ public final class NodeConfig {
 
         maxClockEntries = r.integer("version.max_clock_entries", 32, 1, 1024);
         shutdownDrainMillis = r.longValue("server.shutdown_drain_millis", 10_000, 0, 600_000);
+
+        MembershipSettings d = MembershipSettings.DEFAULTS;
+        Duration interval = Duration.ofMillis(r.longValue("membership.interval_millis",
+                d.interval().toMillis(), 10, 60_000));
+        membership = new MembershipSettings(
+                interval,
+                r.integer("membership.monitors", d.monitors(), 1, 64),
+                r.integer("membership.indirect_probes", d.indirectProbes(), 0, 16),
+                r.decimal("membership.phi_threshold", d.phiThreshold(), 0.5, 100),
+                r.integer("membership.phi_window", d.phiWindow(), 2, 100_000),
+                Duration.ofMillis(r.longValue("membership.min_std_dev_millis", d.minStdDev().toMillis(), 1,
+                        60_000)),
+                Duration.ofMillis(r.longValue("membership.acceptable_pause_millis",
+                        d.acceptablePause().toMillis(), 0, 3_600_000)),
+                Duration.ofMillis(r.longValue("membership.suspicion_timeout_millis",
+                        d.suspicionTimeout().toMillis(), 1, 3_600_000)),
+                Duration.ofMillis(r.longValue("membership.local_pause_threshold_millis",
+                        d.localPauseThreshold().toMillis(), 1, 3_600_000)),
+                r.integer("membership.fanout", d.fanout(), 0, 64),
+                r.integer("membership.news_rounds", d.newsRounds(), 1, 1000),
+                r.integer("membership.max_digests", d.maxDigests(), 1, 4096),
+                r.integer("membership.max_states", d.maxStates(), 1, 4096),
+                r.integer("membership.max_message_bytes", d.maxMessageBytes(), 1024, 16 << 20),
+                r.decimal("membership.seed_gossip_chance", d.seedGossipChance(), 0, 1),
+                Duration.ofSeconds(r.longValue("membership.remove_left_after_seconds",
+                        d.removeLeftAfter().toSeconds(), 1, 365L * 86_400)),
+                Duration.ofSeconds(r.longValue("membership.remove_down_after_seconds",
+                        d.removeDownAfter().toSeconds(), 1, 365L * 86_400)));
+        leaveOnShutdown = r.bool("membership.leave_on_shutdown", false);
+        // a gossip message and its frame envelope
+        maxPeerFrameBytes = membership.maxMessageBytes() * 2 + 1024;
 
         List<String> unknown = s.unknownKeys();
         if (!unknown.isEmpty()) {
@@ -240,6 +277,33 @@ public final class NodeConfig {
                 throw error(key, "must be <= " + max);
             }
             return value;
+        }
+
+        double decimal(String key, double def, double min, double max) {
+            Object v = s.value(key);
+            double value;
+            if (v == null) {
+                value = def;
+            } else if (v instanceof Number n) {
+                value = n.doubleValue();
+            } else {
+                throw error(key, "must be a number, got '" + v + "'");
+            }
+            if (!(value >= min && value <= max)) {
+                throw error(key, "must be between " + min + " and " + max + ", got " + value);
+            }
+            return value;
+        }
+
+        boolean bool(String key, boolean def) {
+            Object v = s.value(key);
+            if (v == null) {
+                return def;
+            }
+            if (v instanceof Boolean b) {
+                return b;
+            }
+            throw error(key, "must be true or false, got '" + v + "'");
         }
 
         int integer(String key, int def, int min, int max) {

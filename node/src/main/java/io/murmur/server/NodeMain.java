@@ -80,11 +80,19 @@ public final class NodeMain implements Callable<Integer> {
             node.close();
             stopped.countDown();
         }, "murmur-shutdown"));
-        System.out.printf("murmur node %s (cluster %s) listening for clients on %s (%s); data in %s%n",
+        System.out.printf("murmur node %s (cluster %s) listening for clients on %s, for peers on %s (%s); "
+                        + "data in %s%n",
                 node.nodeId(), cfg.clusterName, node.clientAddress().getHostString() + ":"
-                        + node.clientAddress().getPort(), node.transportName(),
+                        + node.clientAddress().getPort(), node.peerAddress().getHostString() + ":"
+                        + node.peerAddress().getPort(), node.transportName(),
                 cfg.dataDir.toAbsolutePath().normalize());
         System.out.flush();
+        node.whenLeft().thenRun(() -> {
+            System.out.printf("murmur node %s left the cluster; stopping%n", node.nodeId());
+            System.out.flush();
+            node.close();
+            stopped.countDown();
+        });
         stopped.await();
         return 0;
     }
