@@ -106,6 +106,25 @@ class CliAgainstNodeTest {
     }
 
     @Test
+    void statusListsTheNodeWithItsLivenessGenerationAndShare() {
+        Run status = run("status");
+        assertThat(status.exit()).as(status.err()).isZero();
+        assertThat(status.out()).contains("seen from cli-node").contains("ring fingerprint");
+        String row = status.out().lines().filter(l -> l.contains("cli-node *")).findFirst().orElseThrow();
+        assertThat(row).contains("NORMAL").contains("ALIVE").contains("32").contains("100.0%")
+                .contains(Long.toString(node.generation()));
+    }
+
+    @Test
+    void leaveAnnouncesLeftAndTheNodeSaysSo() throws Exception {
+        Run leave = run("leave");
+        assertThat(leave.exit()).as(leave.err()).isZero();
+        assertThat(leave.out()).contains("left the cluster");
+        assertThat(node.whenLeft()).isDone();
+        assertThat(node.membership().member("cli-node").orElseThrow().status().name()).isEqualTo("LEFT");
+    }
+
+    @Test
     void benchMeasuresTheCeilingAndTheNodeInOneRun() {
         Run bench = run("bench", "--ceiling", "--ops", "mixed", "--duration", "1", "--warmup", "0",
                 "--keys", "200", "--seed", "3");

@@ -103,7 +103,7 @@ public final class PhiAccrualDetector {
         if (sinceMillis > mean) {
             return -Math.log10(e / (1.0 + e));
         }
-        return -Math.log10(1.0 - 1.0 / (1.0 + e));
+        return Math.max(0.0, -Math.log10(1.0 - 1.0 / (1.0 + e)));
     }
 
     /** Mean inter-arrival time in the window, in ms. */

@@ -23,7 +23,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * The membership core on a real node: the peer transport on the peer port, and the core
@@ -41,6 +43,7 @@ final class GossipService implements AutoCloseable {
     private final Membership membership;
     private final Ring ring = new Ring();
     private final CompletableFuture<Void> left = new CompletableFuture<>();
+    private volatile ScheduledFuture<?> loadReport;
 
     private GossipService(NodeConfig config, String nodeId, long generation, int vnodes, int clientPort) {
         Membership[] core = new Membership[1];
@@ -135,10 +138,36 @@ final class GossipService implements AutoCloseable {
      */
     synchronized CompletableFuture<Void> leave() {
         call(m -> {
-            m.leave(() -> left.complete(null));
+            // completed off the gossip thread: whoever waits for it may stop this service
+            m.leave(() -> CompletableFuture.runAsync(() -> left.complete(null)));
             return null;
         });
         return left;
+    }
+
+    /**
+     * Announces this node's load every {@code periodMillis}: the figures are read on
+     * {@code diskWork} (never on the gossip thread) and handed to the core.
+     */
+    void reportLoad(long periodMillis, Executor diskWork, LongSupplier bytes, LongSupplier keys) {
+        loadReport = loop.scheduleWithFixedDelay(() -> {
+            try {
+                diskWork.execute(() -> {
+                    try {
+                        long b = bytes.getAsLong();
+                        long k = keys.getAsLong();
+                        call(m -> {
+                            m.setLoad(b, k);
+                            return null;
+                        });
+                    } catch (RuntimeException e) {
+                        log.debug("could not read this node's load: {}", e.toString());
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                // stopping
+            }
+        }, 0, periodMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Completes when this node has left the cluster. */
@@ -164,6 +193,10 @@ final class GossipService implements AutoCloseable {
     /** Stops gossiping (peers will mark this node DOWN unless it left) and closes the peer port. */
     @Override
     public void close() {
+        ScheduledFuture<?> report = loadReport;
+        if (report != null) {
+            report.cancel(false);
+        }
         try {
             call(m -> {
                 m.stop();

@@ -43,6 +43,8 @@ public final class NodeAssembly implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeAssembly.class);
     static final String META_NODE_ID = "node_id";
     static final String META_GENERATION = "generation";
+    /** How often this node re-reads its data size and key estimate for gossip. */
+    static final long LOAD_REPORT_MILLIS = 10_000;
 
     private final NodeConfig config;
     private final RocksDbStorage rocks;
@@ -98,6 +100,7 @@ public final class NodeAssembly implements AutoCloseable {
         }
         this.gossip = gossiping;
         this.ring = new LocalRing(nodeId, rocks, gossip);
+        gossip.reportLoad(LOAD_REPORT_MILLIS, requestExecutor, rocks::approximateDataBytes, rocks::approximateKeyCount);
         ClientRequests requests = new ClientRequests(
                 new ClientRequests.Identity(config.clusterName, nodeId, config.advertiseHost,
                         listener.localAddress().getPort(), gossip.peerAddress().getPort(), config.rack),
