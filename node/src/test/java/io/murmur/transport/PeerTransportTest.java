@@ -71,6 +71,20 @@ class PeerTransportTest {
     }
 
     @Test
+    void nioAndEpollTransportsTalkToEachOther() {
+        Inbox inboxA = new Inbox();
+        Inbox inboxB = new Inbox();
+        PeerTransport a = peers.start(settings("a").transport("nio"), inboxA);
+        PeerTransport b = peers.start(settings("b"), inboxB);
+        assertThat(a.transportName()).isEqualTo("nio");
+        a.send(addressOf(b), ping("a", addressOf(a), 1));
+        b.send(addressOf(a), ping("b", addressOf(b), 2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> inboxA.size() == 1 && inboxB.size() == 1);
+        assertThat(inboxA.pingSeqs()).containsExactly(2L);
+        assertThat(inboxB.pingSeqs()).containsExactly(1L);
+    }
+
+    @Test
     void aBurstArrivesCompleteAndInOrderOnOneConnection() {
         Inbox inboxB = new Inbox();
         int total = 10_000;
