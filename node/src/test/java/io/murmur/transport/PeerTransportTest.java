@@ -129,6 +129,22 @@ class PeerTransportTest {
     }
 
     @Test
+    void aPeerThatClosesAtOnceIsRetriedWithBackoffNotAtTheSendRate() throws InterruptedException {
+        // the stranger's hello is refused each time; reconnect delays are 20, 40, 80, 160, 200, 200 ms...
+        PeerTransport b = peers.start(settings("b"), new Inbox());
+        PeerTransport stranger = peers.start(settings("other-cluster", "x", 0), new Inbox());
+        long until = System.nanoTime() + Duration.ofMillis(1_500).toNanos();
+        int sent = 0;
+        while (System.nanoTime() < until) {
+            stranger.send(addressOf(b), ping("x", addressOf(stranger), sent++));
+            Thread.sleep(5);
+        }
+        assertThat(sent).isGreaterThan(100);
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.openInboundConnections() == 0);
+        assertThat(b.counters().connectionsRejected()).isBetween(2L, 15L);
+    }
+
+    @Test
     void sendingWhereNothingListensNeitherThrowsNorBlocksAndMessagesFlowOnceAListenerAppears() {
         int port = freePort();
         String target = "127.0.0.1:" + port;
