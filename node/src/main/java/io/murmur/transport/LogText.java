@@ -3,7 +3,7 @@ package io.murmur.transport;
 /**
  * Makes text that came from the network safe to log: at most a bounded number of
  * characters, with control characters (a newline that would forge a log line, a terminal
- * escape) shown as {@code \\uXXXX}.
+ * escape) written as a backslash, {@code u} and four hex digits.
  */
 final class LogText {
     /** Enough for any honest cluster name, node id, address or parser message. */

@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * doubling up to {@code reconnectDelayMaxMillis}. A peer that accepts and at once closes
  * (say, it refuses our cluster name) is thus retried no more eagerly than one that refuses
  * the connect. The delay is back at its minimum once a connection has stayed up that long.
- * The first failure of a run is logged at info, the others at debug.
+ * The first failure of a run, and the first connect after it, are logged at info; the rest
+ * of the run at debug.
  *
  * <p>A peer not sent to for {@code idleCloseMillis} is retired: its connection is closed
  * and it leaves the transport's table; a frame offered to it meanwhile is handed on to its
@@ -68,6 +69,8 @@ final class OutboundPeer {
     private long nextDelayMillis;
     /** Failed attempts since the last connection that stayed up. */
     private int failures;
+    /** The first connect after failures began has been logged; later ones of the run go to debug. */
+    private boolean reconnectLogged;
     private boolean retired;
 
     OutboundPeer(String address, InetSocketAddress remote, EventLoop loop, PeerTransport transport) {
@@ -78,6 +81,7 @@ final class OutboundPeer {
         this.settings = transport.settings();
         this.counters = transport.liveCounters();
         this.nextDelayMillis = settings.reconnectDelayMinMillis();
+        this.retryAtNanos = System.nanoTime(); // nanoTime may be negative: 0 is no safe "long ago"
     }
 
     /** Queues {@code frame} for this peer; false (and nothing queued) when the queue is full. */
@@ -156,8 +160,11 @@ final class OutboundPeer {
         connected = true;
         connectedAtNanos = System.nanoTime();
         transport.outboundOpened();
-        if (failures > 0) {
+        if (failures > 0 && !reconnectLogged) {
+            reconnectLogged = true;
             log.info("connected to gossip peer {} after {} failed attempts", address, failures);
+        } else if (failures > 0) {
+            log.debug("connected to gossip peer {} after {} failed attempts", address, failures);
         }
         int helloBytes = transport.helloFrameBytes();
         channel.write(transport.hello()).addListener((ChannelFutureListener) written -> {
@@ -220,6 +227,9 @@ final class OutboundPeer {
 
     private void backOff(String reason) {
         failures++;
+        if (failures == 1) {
+            reconnectLogged = false;
+        }
         long delay = nextDelayMillis;
         retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
         nextDelayMillis = Math.min(delay * 2, settings.reconnectDelayMaxMillis());

@@ -71,6 +71,20 @@ class PeerTransportTest {
     }
 
     @Test
+    void nioAndEpollTransportsTalkToEachOther() {
+        Inbox inboxA = new Inbox();
+        Inbox inboxB = new Inbox();
+        PeerTransport a = peers.start(settings("a").transport("nio"), inboxA);
+        PeerTransport b = peers.start(settings("b"), inboxB);
+        assertThat(a.transportName()).isEqualTo("nio");
+        a.send(addressOf(b), ping("a", addressOf(a), 1));
+        b.send(addressOf(a), ping("b", addressOf(b), 2));
+        await().atMost(Duration.ofSeconds(10)).until(() -> inboxA.size() == 1 && inboxB.size() == 1);
+        assertThat(inboxA.pingSeqs()).containsExactly(2L);
+        assertThat(inboxB.pingSeqs()).containsExactly(1L);
+    }
+
+    @Test
     void aBurstArrivesCompleteAndInOrderOnOneConnection() {
         Inbox inboxB = new Inbox();
         int total = 10_000;
@@ -112,6 +126,22 @@ class PeerTransportTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> inboxB.size() == 1);
         assertThat(inboxB.all()).extracting(r -> r.message().getFrom()).containsExactly("a");
         assertThat(b.counters().messagesReceived()).isEqualTo(1);
+    }
+
+    @Test
+    void aPeerThatClosesAtOnceIsRetriedWithBackoffNotAtTheSendRate() throws InterruptedException {
+        // the stranger's hello is refused each time; reconnect delays are 20, 40, 80, 160, 200, 200 ms...
+        PeerTransport b = peers.start(settings("b"), new Inbox());
+        PeerTransport stranger = peers.start(settings("other-cluster", "x", 0), new Inbox());
+        long until = System.nanoTime() + Duration.ofMillis(1_500).toNanos();
+        int sent = 0;
+        while (System.nanoTime() < until) {
+            stranger.send(addressOf(b), ping("x", addressOf(stranger), sent++));
+            Thread.sleep(5);
+        }
+        assertThat(sent).isGreaterThan(100);
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.openInboundConnections() == 0);
+        assertThat(b.counters().connectionsRejected()).isBetween(2L, 15L);
     }
 
     @Test
