@@ -92,6 +92,8 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
      * one a watcher heard directly, clears it.
      */
     static final long REFUTE_MARGIN = 2;
+    /** Rounds between two warnings that this node is still looking for its seeds. */
+    private static final int JOIN_WARNING_ROUNDS = 30;
 
     /** Who this node is, as it announces itself. */
     public record Identity(String nodeId, String clientAddress, String peerAddress, String rack, int vnodes,
@@ -355,6 +357,10 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     private void round(long now) {
         round++;
         stats.rounds++;
+        if (self.getStatus() == MemberStatus.JOINING && round % JOIN_WARNING_ROUNDS == 0) {
+            log.warn("{}: still joining after {} rounds: no seed has answered yet (seeds: {})", self.getNodeId(),
+                    round, seeds);
+        }
         self = self.toBuilder().setHeartbeat(self.getHeartbeat() + 1).build();
         if (watchDirty) {
             rebuildWatched(now);
