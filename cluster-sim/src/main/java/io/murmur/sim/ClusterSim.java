@@ -1,13 +1,20 @@
 package io.murmur.sim;
 
+import io.murmur.membership.Liveness;
+import io.murmur.membership.Membership;
+import io.murmur.membership.MembershipSettings;
+import io.murmur.proto.peer.GossipMessage;
 import io.murmur.sim.experiments.ExperimentCommand;
+import io.murmur.sim.gossip.GossipNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.lang.ref.Reference;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -52,8 +59,8 @@ public final class ClusterSim implements Runnable {
     /** {@code sim}: a seeded run of many nodes with faults; prints the trace hash last. */
     @Command(name = "sim", mixinStandardHelpOptions = true,
             description = {"Runs a simulated cluster on virtual time with seeded faults.",
-                    "Nodes run the heartbeat-exchange process that exercises the kernel; the membership",
-                    "and replication cores run here as they land. The same seed gives the same trace hash."})
+                    "Nodes run the membership core (gossip, failure detection) by default, or a demo process",
+                    "that exercises the kernel. The same seed gives the same trace hash."})
     static final class Sim implements Callable<Integer> {
         @Option(names = "--seed", description = "Seed of the run (default: ${DEFAULT-VALUE}).", defaultValue = "1")
         long seed;
@@ -68,9 +75,10 @@ public final class ClusterSim implements Runnable {
         @Option(names = "--no-faults", description = "Run without faults.")
         boolean noFaults;
 
-        @Option(names = "--process", description = "What nodes run: heartbeat (push-pull exchange of heartbeat "
-                + "tables, checked for convergence) or ping (one small message a second, to measure the kernel). "
-                + "Default: ${DEFAULT-VALUE}.", defaultValue = "heartbeat")
+        @Option(names = "--process", description = "What nodes run: gossip (the membership core; checked: after "
+                + "the faults every node sees every other ALIVE and all agree on the ring), heartbeat (a demo "
+                + "push-pull exchange of heartbeat tables) or ping (one small message a second, to measure the "
+                + "kernel). Default: ${DEFAULT-VALUE}.", defaultValue = "gossip")
         String process;
 
         @Option(names = "--mean-fault-gap", description = "Mean virtual time between faults (default: ${DEFAULT-VALUE}).",
@@ -86,9 +94,12 @@ public final class ClusterSim implements Runnable {
             if (process.equals("ping")) {
                 return runPing(link);
             }
+            if (process.equals("gossip")) {
+                return runGossip(link);
+            }
             if (!process.equals("heartbeat")) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--process must be heartbeat or ping, not " + process);
+                        "--process must be gossip, heartbeat or ping, not " + process);
             }
             Simulation<HeartbeatDemo.Beat> sim = HeartbeatDemo.newSimulation(seed, link);
             Scenario<HeartbeatDemo.Beat> scenario = Scenario.on(sim).nodes(nodes, id -> new HeartbeatDemo(1_000));
@@ -145,6 +156,66 @@ public final class ClusterSim implements Runnable {
             Reference.reachabilityFence(sim);
             System.out.printf(Locale.ROOT, "memory: %.1f MiB heap after GC, %.1f KiB per node%n",
                     heap / 1048576.0, heap / 1024.0 / nodes);
+        }
+
+        /**
+         * The membership core under seeded faults. Once the faults are over (crashed nodes
+         * restarted, paused ones resumed, partitions healed) every node must see every other
+         * ALIVE and all must agree on the ring by the end of the run.
+         */
+        private int runGossip(LinkModel link) {
+            Simulation<GossipMessage> sim = GossipNode.newSimulation(seed, link);
+            List<String> seeds = new ArrayList<>();
+            int width = Integer.toString(nodes).length();
+            for (int i = 1; i <= Math.min(2, nodes); i++) {
+                seeds.add("n" + String.format(Locale.ROOT, "%0" + width + "d", i)); // as Scenario names them
+            }
+            Scenario<GossipMessage> scenario = Scenario.on(sim).nodes(nodes, id -> new GossipNode(
+                    MembershipSettings.DEFAULTS, seeds, "rack-" + Math.floorMod(id.hashCode(), 3), 16));
+            Duration faultsUntil = Duration.ofNanos(duration.toNanos() * 7 / 10);
+            RandomFaults.Plan plan = noFaults ? new RandomFaults.Plan(List.of())
+                    : RandomFaults.schedule(scenario, new SplittableRandom(seed ^ 0xfa17L), faultsUntil, meanFaultGap,
+                    link);
+            scenario.at(faultsUntil.plusSeconds(1), "faults over", s -> {
+                s.heal();
+                s.setLink(link);
+                for (String id : s.nodeIds()) {
+                    if (s.state(id) == Simulation.NodeState.CRASHED) {
+                        s.restart(id);
+                    } else if (s.state(id) == Simulation.NodeState.PAUSED) {
+                        s.resume(id);
+                    }
+                }
+            });
+            System.err.printf(Locale.ROOT, "cluster-sim: seed %d, %d nodes, %s virtual, gossip, %d faults planned%n",
+                    seed, nodes, duration, plan.faults().size());
+            plan.faults().forEach(f -> System.err.println("  " + f));
+            Scenario.Report report = scenario.run(duration);
+
+            long disagreements = 0;
+            Long fingerprint = null;
+            long downVerdicts = 0;
+            for (String a : sim.nodeIds()) {
+                Membership m = sim.<GossipNode>process(a).membership();
+                downVerdicts += m.stats().markedDown;
+                for (String b : sim.nodeIds()) {
+                    if (m.liveness(b).orElse(null) != Liveness.ALIVE) {
+                        disagreements++;
+                    }
+                }
+                long f = m.ringFingerprint();
+                if (fingerprint == null) {
+                    fingerprint = f;
+                } else if (fingerprint != f) {
+                    disagreements++;
+                }
+            }
+            printRun(report, sim);
+            System.out.println("DOWN verdicts during the run: " + downVerdicts);
+            System.out.println("converged after faults: " + (disagreements == 0 ? "yes"
+                    : "no (" + disagreements + " node-to-node views not ALIVE or rings that differ)"));
+            System.out.println("trace-hash: " + report.traceHashHex());
+            return disagreements == 0 ? 0 : 1;
         }
 
         private int runPing(LinkModel link) {
