@@ -31,6 +31,11 @@ import java.util.function.Predicate;
  * lookup is a bucketed binary search plus a view over the row, allocating only the returned
  * list. The rows are built in O(tokens × width) by one backward sweep (twice round, for the
  * wrap) keeping the first few racks and nodes in move-to-front order. Larger N walk the ring.</li>
+ * <li><b>Sloppy lookup.</b> {@link #placement(long, int, NodeSet)} checks the intended
+ * replicas and walks on past unavailable nodes for stand-ins, per lookup. When the set of
+ * unavailable nodes is stable, {@link #availabilityView} precomputes that walk for every
+ * token position (one more sweep, the same move-to-front idea over the available nodes), so
+ * a lookup costs what the strict one does however many nodes are down.</li>
  * <li><b>Collisions.</b> If two virtual nodes hash to the same token (astronomically
  * unlikely) the one of the smaller node id, then smaller index, keeps it and the other is
  * dropped, so every node computes the same ring. A member left without tokens is rejected.</li>
@@ -89,7 +94,7 @@ public final class RingSnapshot {
         this.bucketShift = 64 - bits;
         this.bucketStart = computeBuckets(bits);
         this.width = Math.min(precomputedReplicas, members.length);
-        this.table = computeTable();
+        this.table = computeRows(width);
         validate();
     }
 
@@ -284,6 +289,39 @@ public final class RingSnapshot {
         return placement(Token.of(key), n, unavailable);
     }
 
+    /**
+     * The sloppy lookup for every key at once: a view whose {@link AvailabilityView#placement}
+     * equals {@link #placement(long, int, NodeSet) placement(token, n, unavailable)} for every
+     * token, at the cost of a strict lookup. Build it when the set of unavailable nodes changes
+     * (it takes O(tokens × n²) time and {@code 8 × n} bytes per token, see
+     * {@link AvailabilityView}) and use it for every lookup until the next change.
+     *
+     * @throws IllegalArgumentException if the set was built for a ring with other members, or
+     *                                  if {@code min(n, members)} exceeds
+     *                                  {@link #MAX_PRECOMPUTED_REPLICAS}
+     */
+    public AvailabilityView availabilityView(NodeSet unavailable, int n) {
+        Objects.requireNonNull(unavailable, "unavailable");
+        if (!unavailable.numbersMembersLike(ids)) {
+            throw new IllegalArgumentException("the node set was built for a ring with other members");
+        }
+        requireReplicas(n);
+        int k = Math.min(n, ids.length);
+        if (k > MAX_PRECOMPUTED_REPLICAS) {
+            throw new IllegalArgumentException("an availability view holds at most "
+                    + MAX_PRECOMPUTED_REPLICAS + " replicas per key, got " + n);
+        }
+        int[] intended = table;
+        int intendedWidth = width;
+        if (k > width) {
+            intended = computeRows(k);
+            intendedWidth = k;
+        }
+        int[] rows = sloppyRows(unavailable, k, intended, intendedWidth);
+        int healthy = Math.min(k, ids.length - unavailable.size());
+        return new AvailabilityView(this, unavailable, n, ids, k, intended, intendedWidth, rows, healthy);
+    }
+
     // ---------------------------------------------------------------- ranges
 
     /** The ring segment {@code (previous token, token]} that contains {@code token}. */
@@ -453,6 +491,72 @@ public final class RingSnapshot {
         return new Placement(ids, row, from, k, out, 0, available + found, out, k);
     }
 
+    /**
+     * The rows of an {@link AvailabilityView}: for each position, {@code 2k} entries laid out as
+     * {@link #withStandIns} lays out its result. Sweeping positions backwards like
+     * {@link #computeRows}, a move-to-front list holds the first {@code k} distinct available
+     * nodes clockwise from the position. That is enough: the stand-ins are the first
+     * {@code down} available nodes that are not intended replicas, and at most {@code k - down}
+     * intended replicas are available, so they are all among the first {@code k}.
+     */
+    private int[] sloppyRows(NodeSet down, int k, int[] intended, int intendedWidth) {
+        int t = tokens.length;
+        if (t == 0) {
+            return NO_INTS;
+        }
+        int rowWidth = 2 * k;
+        int[] rows = new int[Math.multiplyExact(t, rowWidth)];
+        int[] top = new int[k];
+        int tops = 0;
+        for (int v = 2 * t - 1; v >= 0; v--) {
+            int q = v < t ? v : v - t;
+            int o = owner[q];
+            if (!down.containsMember(o)) {
+                int j = 0;
+                while (j < tops && top[j] != o) {
+                    j++;
+                }
+                if (j == tops) {
+                    if (tops < k) {
+                        tops++;
+                    }
+                    j = tops - 1;
+                }
+                System.arraycopy(top, 0, top, 1, j);
+                top[0] = o;
+            }
+            if (v >= t) {
+                continue;
+            }
+            int from = q * intendedWidth;
+            int base = q * rowWidth;
+            int available = 0;
+            for (int i = 0; i < k; i++) {
+                if (!down.containsMember(intended[from + i])) {
+                    available++;
+                }
+            }
+            int h = 0;
+            int missing = 0;
+            for (int i = 0; i < k; i++) {
+                int member = intended[from + i];
+                if (down.containsMember(member)) {
+                    rows[base + k + available + missing++] = member;
+                } else {
+                    rows[base + k + h] = -1;
+                    rows[base + h++] = member;
+                }
+            }
+            int found = 0;
+            for (int i = 0; i < tops && found < missing; i++) {
+                if (!containsMember(intended, from, from + k, top[i])) {
+                    rows[base + available + found++] = top[i];
+                }
+            }
+        }
+        return rows;
+    }
+
     private boolean isDown(int member, NodeSet set, Predicate<String> pred) {
         return set != null ? set.containsMember(member) : pred.test(ids[member]);
     }
@@ -575,10 +679,10 @@ public final class RingSnapshot {
      * p are a move-to-front list; only its first {@code w} entries matter, and an entry that falls
      * off the front {@code w} can only come back by being seen again, so truncating is exact. The
      * first sweep round only warms the lists up for the wrap; the second writes the rows.
+     * {@code w} must not exceed the member count.
      */
-    private int[] computeTable() {
+    int[] computeRows(int w) {
         int t = tokens.length;
-        int w = width;
         if (t == 0 || w == 0) {
             return NO_INTS;
         }
