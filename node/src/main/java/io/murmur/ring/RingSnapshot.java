@@ -497,7 +497,10 @@ public final class RingSnapshot {
      * {@link #computeRows}, a move-to-front list holds the first {@code k} distinct available
      * nodes clockwise from the position. That is enough: the stand-ins are the first
      * {@code down} available nodes that are not intended replicas, and at most {@code k - down}
-     * intended replicas are available, so they are all among the first {@code k}.
+     * intended replicas are available, so they are all among the first {@code k}. For the
+     * wrap, the sweep first warms the list up over the shortest prefix of positions that holds
+     * {@code k} distinct available nodes (the whole ring if it has fewer): the list it leaves
+     * is the one a sweep over the whole ring would leave.
      */
     private int[] sloppyRows(NodeSet down, int k, int[] intended, int intendedWidth) {
         int t = tokens.length;
@@ -506,9 +509,18 @@ public final class RingSnapshot {
         }
         int rowWidth = 2 * k;
         int[] rows = new int[Math.multiplyExact(t, rowWidth)];
+        boolean[] seen = new boolean[ids.length];
+        int warm = 0;
+        for (int distinct = 0; warm < t && distinct < k; warm++) {
+            int o = owner[warm];
+            if (!seen[o] && !down.containsMember(o)) {
+                seen[o] = true;
+                distinct++;
+            }
+        }
         int[] top = new int[k];
         int tops = 0;
-        for (int v = 2 * t - 1; v >= 0; v--) {
+        for (int v = t + warm - 1; v >= 0; v--) {
             int q = v < t ? v : v - t;
             int o = owner[q];
             if (!down.containsMember(o)) {
