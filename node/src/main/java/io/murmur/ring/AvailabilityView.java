@@ -15,10 +15,10 @@ import java.util.Objects;
  * per position holds the healthy nodes and which intended replica each one stands in for,
  * next to the snapshot's strict preference table. A lookup is then the strict lookup's
  * bucketed binary search plus one row, whatever fraction of the nodes is unavailable, and
- * allocates only the returned {@link Placement}. Memory: {@code 8 × N} bytes per token
- * (N = {@link #replicas()}, capped at the member count), plus {@code 4 × N} more when N is
- * wider than the snapshot's precomputed rows; 24 bytes per token for N = 3. Building costs
- * O(tokens × N²). Immutable and thread-safe; build a new view when the set of unavailable
+ * allocates only the returned {@link Placement}. Memory: {@code 4 × N} bytes per token
+ * (N = {@link #replicas()}, capped at the member count; member indices are stored as shorts),
+ * plus {@code 4 × N} more when N is wider than the snapshot's precomputed rows; 12 bytes per
+ * token for N = 3, as much as the strict table. Building costs O(tokens × N²). Immutable and thread-safe; build a new view when the set of unavailable
  * nodes or the snapshot changes.
  */
 public final class AvailabilityView {
@@ -31,7 +31,7 @@ public final class AvailabilityView {
     private final int count;
     private final int[] intended;
     private final int intendedWidth;
-    private final int[] rows;
+    private final short[] rows;
     private final int rowWidth;
     private final int healthyCount;
 
@@ -39,12 +39,12 @@ public final class AvailabilityView {
      * @param count        replicas per key, {@code min(replicas, members)}
      * @param intended     strict preference rows, {@code intendedWidth} wide, of which the first
      *                     {@code count} entries are used
-     * @param rows         per position, {@code 2 × count} entries: the healthy nodes, then for
-     *                     each healthy slot the intended replica it stands in for, or -1
+     * @param rows         per position, {@code 2 × count} member indices: the healthy nodes, then
+     *                     for each healthy slot the intended replica it stands in for, or -1
      * @param healthyCount healthy nodes per key (the same for every key)
      */
     AvailabilityView(RingSnapshot ring, NodeSet unavailable, int replicas, String[] ids, int count,
-                     int[] intended, int intendedWidth, int[] rows, int healthyCount) {
+                     int[] intended, int intendedWidth, short[] rows, int healthyCount) {
         this.ring = ring;
         this.unavailable = unavailable;
         this.replicas = replicas;
@@ -88,8 +88,7 @@ public final class AvailabilityView {
         }
         int pos = ring.position(token);
         int base = pos * rowWidth;
-        return new Placement(ids, intended, pos * intendedWidth, count, rows, base, healthyCount,
-                rows, base + count);
+        return new Placement(ids, intended, pos * intendedWidth, count, rows, base, healthyCount, base + count);
     }
 
     /** The sloppy placement of a key: {@link #placement(long)} of its token. */

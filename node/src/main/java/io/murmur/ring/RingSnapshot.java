@@ -42,7 +42,10 @@ import java.util.function.Predicate;
  * </ul>
  */
 public final class RingSnapshot {
-    /** Most members a snapshot accepts. */
+    /**
+     * Most members a snapshot accepts. Member indices fit a short, as {@link AvailabilityView}
+     * stores them.
+     */
     public static final int MAX_MEMBERS = 16_384;
     /** Most tokens (virtual nodes, after weights) a snapshot accepts: bounds its memory. */
     public static final int MAX_TOKENS = 1 << 22;
@@ -54,6 +57,7 @@ public final class RingSnapshot {
     private static final int MAX_BUCKET_BITS = 22;
     private static final int TOKENS_PER_BUCKET_LOG2 = 2;
     private static final int[] NO_INTS = new int[0];
+    private static final short[] NO_SHORTS = new short[0];
 
     /** Derives a virtual node's token; replaceable (package-private) so tests can force collisions. */
     @FunctionalInterface
@@ -293,7 +297,7 @@ public final class RingSnapshot {
      * The sloppy lookup for every key at once: a view whose {@link AvailabilityView#placement}
      * equals {@link #placement(long, int, NodeSet) placement(token, n, unavailable)} for every
      * token, at the cost of a strict lookup. Build it when the set of unavailable nodes changes
-     * (it takes O(tokens × n²) time and {@code 8 × n} bytes per token, see
+     * (it takes O(tokens × n²) time and {@code 4 × n} bytes per token, see
      * {@link AvailabilityView}) and use it for every lookup until the next change.
      *
      * @throws IllegalArgumentException if the set was built for a ring with other members, or
@@ -317,7 +321,7 @@ public final class RingSnapshot {
             intended = computeRows(k);
             intendedWidth = k;
         }
-        int[] rows = sloppyRows(unavailable, k, intended, intendedWidth);
+        short[] rows = sloppyRows(unavailable, k, intended, intendedWidth);
         int healthy = Math.min(k, ids.length - unavailable.size());
         return new AvailabilityView(this, unavailable, n, ids, k, intended, intendedWidth, rows, healthy);
     }
@@ -492,8 +496,8 @@ public final class RingSnapshot {
     }
 
     /**
-     * The rows of an {@link AvailabilityView}: for each position, {@code 2k} entries laid out as
-     * {@link #withStandIns} lays out its result. Sweeping positions backwards like
+     * The rows of an {@link AvailabilityView}: for each position, {@code 2k} member indices
+     * (shorts: {@link #MAX_MEMBERS} fits) laid out as {@link #withStandIns} lays out its result. Sweeping positions backwards like
      * {@link #computeRows}, a move-to-front list holds the first {@code k} distinct available
      * nodes clockwise from the position. That is enough: the stand-ins are the first
      * {@code down} available nodes that are not intended replicas, and at most {@code k - down}
@@ -502,13 +506,13 @@ public final class RingSnapshot {
      * {@code k} distinct available nodes (the whole ring if it has fewer): the list it leaves
      * is the one a sweep over the whole ring would leave.
      */
-    private int[] sloppyRows(NodeSet down, int k, int[] intended, int intendedWidth) {
+    private short[] sloppyRows(NodeSet down, int k, int[] intended, int intendedWidth) {
         int t = tokens.length;
         if (t == 0) {
-            return NO_INTS;
+            return NO_SHORTS;
         }
         int rowWidth = 2 * k;
-        int[] rows = new int[Math.multiplyExact(t, rowWidth)];
+        short[] rows = new short[Math.multiplyExact(t, rowWidth)];
         boolean[] seen = new boolean[ids.length];
         int warm = 0;
         for (int distinct = 0; warm < t && distinct < k; warm++) {
@@ -553,16 +557,16 @@ public final class RingSnapshot {
             for (int i = 0; i < k; i++) {
                 int member = intended[from + i];
                 if (down.containsMember(member)) {
-                    rows[base + k + available + missing++] = member;
+                    rows[base + k + available + missing++] = (short) member;
                 } else {
                     rows[base + k + h] = -1;
-                    rows[base + h++] = member;
+                    rows[base + h++] = (short) member;
                 }
             }
             int found = 0;
             for (int i = 0; i < tops && found < missing; i++) {
                 if (!containsMember(intended, from, from + k, top[i])) {
-                    rows[base + available + found++] = top[i];
+                    rows[base + available + found++] = (short) top[i];
                 }
             }
         }

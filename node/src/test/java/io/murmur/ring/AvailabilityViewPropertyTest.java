@@ -105,6 +105,21 @@ class AvailabilityViewPropertyTest {
     }
 
     @Test
+    void holdsMemberIndicesUpToTheMemberLimit() {
+        List<RingMember> members = new ArrayList<>();
+        Set<String> down = new HashSet<>();
+        for (int i = 0; i < RingSnapshot.MAX_MEMBERS; i++) {
+            members.add(RingMember.of(String.format("node-%05d", i), "rack-" + (i % 3), 1));
+            if (i % 2 == 1) {
+                down.add(String.format("node-%05d", i));
+            }
+        }
+        RingSnapshot ring = RingSnapshot.of(members);
+        NodeSet downSet = ring.nodeSet(down);
+        assertSameAsDirectEverywhere(ring, downSet, ring.availabilityView(downSet, 3), "max members, odd ones down");
+    }
+
+    @Test
     void withNothingUnavailableEveryKeyGetsItsPreferenceList() {
         RingSnapshot ring = RingSnapshot.of(List.of(RingMember.of("a", "r1", 16), RingMember.of("b", "r2", 16),
                 RingMember.of("c", "r1", 16), RingMember.of("d", "r2", 16)));
