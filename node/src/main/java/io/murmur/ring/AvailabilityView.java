@@ -18,8 +18,10 @@ import java.util.Objects;
  * allocates only the returned {@link Placement}. Memory: {@code 4 × N} bytes per token
  * (N = {@link #replicas()}, capped at the member count; member indices are stored as shorts),
  * plus {@code 4 × N} more when N is wider than the snapshot's precomputed rows; 12 bytes per
- * token for N = 3, as much as the strict table. Building costs O(tokens × N²). Immutable and thread-safe; build a new view when the set of unavailable
- * nodes or the snapshot changes.
+ * token for N = 3, as much as the strict table. Building costs O(tokens × N²).
+ *
+ * <p>Immutable and thread-safe. Build a new view when the set of unavailable nodes or the
+ * snapshot changes.
  */
 public final class AvailabilityView {
     private static final int[] NO_INTS = new int[0];
@@ -88,7 +90,8 @@ public final class AvailabilityView {
         }
         int pos = ring.position(token);
         int base = pos * rowWidth;
-        return new Placement(ids, intended, pos * intendedWidth, count, rows, base, healthyCount, base + count);
+        return new Placement(ids, intended, pos * intendedWidth, count, rows, base, healthyCount,
+                base + count);
     }
 
     /** The sloppy placement of a key: {@link #placement(long)} of its token. */

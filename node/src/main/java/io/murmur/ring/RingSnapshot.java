@@ -35,7 +35,7 @@ import java.util.function.Predicate;
  * replicas and walks on past unavailable nodes for stand-ins, per lookup. When the set of
  * unavailable nodes is stable, {@link #availabilityView} precomputes that walk for every
  * token position (one more sweep, the same move-to-front idea over the available nodes), so
- * a lookup costs what the strict one does however many nodes are down.</li>
+ * a lookup is a search plus one row, like the strict one, however many nodes are down.</li>
  * <li><b>Collisions.</b> If two virtual nodes hash to the same token (astronomically
  * unlikely) the one of the smaller node id, then smaller index, keeps it and the other is
  * dropped, so every node computes the same ring. A member left without tokens is rejected.</li>
@@ -296,7 +296,7 @@ public final class RingSnapshot {
     /**
      * The sloppy lookup for every key at once: a view whose {@link AvailabilityView#placement}
      * equals {@link #placement(long, int, NodeSet) placement(token, n, unavailable)} for every
-     * token, at the cost of a strict lookup. Build it when the set of unavailable nodes changes
+     * token, for a search plus one table row per lookup. Build it when the set of unavailable nodes changes
      * (it takes O(tokens × n²) time and {@code 4 × n} bytes per token, see
      * {@link AvailabilityView}) and use it for every lookup until the next change.
      *
@@ -497,12 +497,12 @@ public final class RingSnapshot {
 
     /**
      * The rows of an {@link AvailabilityView}: for each position, {@code 2k} member indices
-     * (shorts: {@link #MAX_MEMBERS} fits) laid out as {@link #withStandIns} lays out its result. Sweeping positions backwards like
-     * {@link #computeRows}, a move-to-front list holds the first {@code k} distinct available
-     * nodes clockwise from the position. That is enough: the stand-ins are the first
-     * {@code down} available nodes that are not intended replicas, and at most {@code k - down}
-     * intended replicas are available, so they are all among the first {@code k}. For the
-     * wrap, the sweep first warms the list up over the shortest prefix of positions that holds
+     * (shorts: {@link #MAX_MEMBERS} fits) laid out as {@link #withStandIns} lays out its
+     * result. Sweeping positions backwards like {@link #computeRows}, a move-to-front list
+     * holds the first {@code k} distinct available nodes clockwise from the position. That is
+     * enough: the stand-ins are the first {@code down} available nodes that are not intended
+     * replicas, and at most {@code k - down} intended replicas are available, so they are all
+     * among the first {@code k}. For the wrap, the sweep first warms the list up over the shortest prefix of positions that holds
      * {@code k} distinct available nodes (the whole ring if it has fewer): the list it leaves
      * is the one a sweep over the whole ring would leave.
      */

@@ -116,7 +116,8 @@ class AvailabilityViewPropertyTest {
         }
         RingSnapshot ring = RingSnapshot.of(members);
         NodeSet downSet = ring.nodeSet(down);
-        assertSameAsDirectEverywhere(ring, downSet, ring.availabilityView(downSet, 3), "max members, odd ones down");
+        assertSameAsDirectEverywhere(ring, downSet, ring.availabilityView(downSet, 3),
+                "max members, odd ones down");
     }
 
     @Test
