@@ -1,5 +1,6 @@
 package io.murmur.bench;
 
+import io.murmur.ring.AvailabilityView;
 import io.murmur.ring.NodeSet;
 import io.murmur.ring.Placement;
 import io.murmur.ring.RingMember;
@@ -30,7 +31,8 @@ import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Preference-list lookups on a large ring: the strict list, and the sloppy placement with
- * nothing failed and with half the nodes failed (as a bitset and as a set-backed predicate).
+ * nothing failed and with half the nodes failed (as a bitset and as a set-backed predicate),
+ * both directly and through a precomputed {@link AvailabilityView}, whose build is measured too.
  *
  * <p>Keys cycle through 64 Ki seeded random tokens (or 16-byte keys), far more than fit in
  * the branch predictor and spread over the whole ring, so the numbers include the cache
@@ -70,6 +72,8 @@ public class RingLookupBenchmark {
     private NodeSet noneFailed;
     private NodeSet someFailed;
     private Predicate<String> someFailedTest;
+    private AvailabilityView viewNoneFailed;
+    private AvailabilityView viewHalfFailed;
     private int next;
 
     @Setup(Level.Trial)
@@ -95,6 +99,8 @@ public class RingLookupBenchmark {
         noneFailed = ring.nodeSet(Set.of());
         someFailed = ring.nodeSet(down);
         someFailedTest = down::contains;
+        viewNoneFailed = ring.availabilityView(noneFailed, replicas);
+        viewHalfFailed = ring.availabilityView(someFailed, replicas);
     }
 
     private int nextIndex() {
@@ -124,6 +130,23 @@ public class RingLookupBenchmark {
     @Benchmark
     public void placementHalfFailedPredicate(Blackhole bh) {
         consume(bh, ring.placement(tokens[nextIndex()], replicas, someFailedTest));
+    }
+
+    @Benchmark
+    public void viewPlacementNoneFailed(Blackhole bh) {
+        consume(bh, viewNoneFailed.placement(tokens[nextIndex()]));
+    }
+
+    @Benchmark
+    public void viewPlacementHalfFailed(Blackhole bh) {
+        consume(bh, viewHalfFailed.placement(tokens[nextIndex()]));
+    }
+
+    /** Building the view for the whole ring with half the nodes failed; B/op is the view's size. */
+    @Benchmark
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    public AvailabilityView viewBuildHalfFailed() {
+        return ring.availabilityView(someFailed, replicas);
     }
 
     /** Reads every node, as a caller sending to them would; the result itself escapes too. */

@@ -20,21 +20,27 @@ import java.util.Objects;
  *
  * <p>Design note: the lookup stores member indices in int arrays and builds the lists and
  * the map only when asked, so the lookup itself allocates this object and, only when a
- * replica is unavailable, one small int array. Use {@link #healthyCount()},
- * {@link #healthy(int)} and {@link #standsInFor(int)} on hot paths.
+ * replica is unavailable, one small int array. An {@link AvailabilityView} hands out rows of
+ * its precomputed table instead (as shorts, half the memory), and allocates nothing else. Use
+ * {@link #healthyCount()}, {@link #healthy(int)} and {@link #standsInFor(int)} on hot paths.
  */
 public final class Placement {
     private final String[] ids;
     private final int[] intended;
     private final int intendedFrom;
     private final int intendedCount;
+    /** Exactly one of {@code healthy} and {@code packed} holds the healthy and stand-in slots. */
     private final int[] healthy;
+    private final short[] packed;
     private final int healthyFrom;
     private final int healthyCount;
-    /** Null when nothing stands in; else {@code standIns[standInFrom + i]} is the intended member slot i covers, or -1. */
-    private final int[] standIns;
+    /**
+     * -1 when nothing stands in; else slot {@code standInFrom + i} (of the same array as the
+     * healthy members) is the intended member healthy slot i covers, or -1.
+     */
     private final int standInFrom;
 
+    /** {@code standIns} is null (nothing stands in) or the same array as {@code healthy}. */
     Placement(String[] ids, int[] intended, int intendedFrom, int intendedCount,
               int[] healthy, int healthyFrom, int healthyCount, int[] standIns, int standInFrom) {
         this.ids = ids;
@@ -42,9 +48,23 @@ public final class Placement {
         this.intendedFrom = intendedFrom;
         this.intendedCount = intendedCount;
         this.healthy = healthy;
+        this.packed = null;
         this.healthyFrom = healthyFrom;
         this.healthyCount = healthyCount;
-        this.standIns = standIns;
+        this.standInFrom = standIns == null ? -1 : standInFrom;
+    }
+
+    /** A placement over a row of packed member indices: healthy slots, then stand-in slots. */
+    Placement(String[] ids, int[] intended, int intendedFrom, int intendedCount,
+              short[] packed, int healthyFrom, int healthyCount, int standInFrom) {
+        this.ids = ids;
+        this.intended = intended;
+        this.intendedFrom = intendedFrom;
+        this.intendedCount = intendedCount;
+        this.healthy = null;
+        this.packed = packed;
+        this.healthyFrom = healthyFrom;
+        this.healthyCount = healthyCount;
         this.standInFrom = standInFrom;
     }
 
@@ -55,7 +75,14 @@ public final class Placement {
 
     /** The nodes to send to: available intended replicas, then stand-ins. */
     public List<String> healthy() {
-        return new MemberList(ids, healthy, healthyFrom, healthyCount);
+        if (packed == null) {
+            return new MemberList(ids, healthy, healthyFrom, healthyCount);
+        }
+        int[] members = new int[healthyCount];
+        for (int i = 0; i < healthyCount; i++) {
+            members[i] = packed[healthyFrom + i];
+        }
+        return new MemberList(ids, members, 0, healthyCount);
     }
 
     public int intendedCount() {
@@ -69,22 +96,19 @@ public final class Placement {
     /** The i-th healthy node. */
     public String healthy(int index) {
         Objects.checkIndex(index, healthyCount);
-        return ids[healthy[healthyFrom + index]];
+        return ids[healthyMember(index)];
     }
 
     /** The intended replica the i-th healthy node stands in for, or null if it is intended itself. */
     public String standsInFor(int index) {
         Objects.checkIndex(index, healthyCount);
-        if (standIns == null) {
-            return null;
-        }
-        int member = standIns[standInFrom + index];
+        int member = standInMember(index);
         return member < 0 ? null : ids[member];
     }
 
     /** Whether some intended replica is replaced by a stand-in. */
     public boolean hasStandIns() {
-        return standIns != null && healthyCount > 0 && standIns[standInFrom + healthyCount - 1] >= 0;
+        return healthyCount > 0 && standInMember(healthyCount - 1) >= 0;
     }
 
     /** Whether there are as many healthy nodes as intended replicas. */
@@ -94,17 +118,31 @@ public final class Placement {
 
     /** Stand-in node → the intended replica it covers, in clockwise order of the stand-ins. */
     public Map<String, String> standIns() {
-        if (standIns == null) {
+        if (!hasStandIns()) {
             return Map.of();
         }
         Map<String, String> out = new LinkedHashMap<>();
         for (int i = 0; i < healthyCount; i++) {
-            int member = standIns[standInFrom + i];
+            int member = standInMember(i);
             if (member >= 0) {
-                out.put(ids[healthy[healthyFrom + i]], ids[member]);
+                out.put(ids[healthyMember(i)], ids[member]);
             }
         }
         return Collections.unmodifiableMap(out);
+    }
+
+    private int healthyMember(int index) {
+        int at = healthyFrom + index;
+        return packed != null ? packed[at] : healthy[at];
+    }
+
+    /** The intended member healthy slot {@code index} covers, or -1. */
+    private int standInMember(int index) {
+        if (standInFrom < 0) {
+            return -1;
+        }
+        int at = standInFrom + index;
+        return packed != null ? packed[at] : healthy[at];
     }
 
     @Override

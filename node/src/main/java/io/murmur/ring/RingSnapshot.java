@@ -31,13 +31,21 @@ import java.util.function.Predicate;
  * lookup is a bucketed binary search plus a view over the row, allocating only the returned
  * list. The rows are built in O(tokens × width) by one backward sweep (twice round, for the
  * wrap) keeping the first few racks and nodes in move-to-front order. Larger N walk the ring.</li>
+ * <li><b>Sloppy lookup.</b> {@link #placement(long, int, NodeSet)} checks the intended
+ * replicas and walks on past unavailable nodes for stand-ins, per lookup. When the set of
+ * unavailable nodes is stable, {@link #availabilityView} precomputes that walk for every
+ * token position (one more sweep, the same move-to-front idea over the available nodes), so
+ * a lookup is a search plus one row, like the strict one, however many nodes are down.</li>
  * <li><b>Collisions.</b> If two virtual nodes hash to the same token (astronomically
  * unlikely) the one of the smaller node id, then smaller index, keeps it and the other is
  * dropped, so every node computes the same ring. A member left without tokens is rejected.</li>
  * </ul>
  */
 public final class RingSnapshot {
-    /** Most members a snapshot accepts. */
+    /**
+     * Most members a snapshot accepts. Member indices fit a short, as {@link AvailabilityView}
+     * stores them.
+     */
     public static final int MAX_MEMBERS = 16_384;
     /** Most tokens (virtual nodes, after weights) a snapshot accepts: bounds its memory. */
     public static final int MAX_TOKENS = 1 << 22;
@@ -49,6 +57,7 @@ public final class RingSnapshot {
     private static final int MAX_BUCKET_BITS = 22;
     private static final int TOKENS_PER_BUCKET_LOG2 = 2;
     private static final int[] NO_INTS = new int[0];
+    private static final short[] NO_SHORTS = new short[0];
 
     /** Derives a virtual node's token; replaceable (package-private) so tests can force collisions. */
     @FunctionalInterface
@@ -89,7 +98,7 @@ public final class RingSnapshot {
         this.bucketShift = 64 - bits;
         this.bucketStart = computeBuckets(bits);
         this.width = Math.min(precomputedReplicas, members.length);
-        this.table = computeTable();
+        this.table = computeRows(width);
         validate();
     }
 
@@ -284,6 +293,39 @@ public final class RingSnapshot {
         return placement(Token.of(key), n, unavailable);
     }
 
+    /**
+     * The sloppy lookup for every key at once: a view whose {@link AvailabilityView#placement}
+     * equals {@link #placement(long, int, NodeSet) placement(token, n, unavailable)} for every
+     * token, for a search plus one table row per lookup. Build it when the set of unavailable nodes changes
+     * (it takes O(tokens × n²) time and {@code 4 × n} bytes per token, see
+     * {@link AvailabilityView}) and use it for every lookup until the next change.
+     *
+     * @throws IllegalArgumentException if the set was built for a ring with other members, or
+     *                                  if {@code min(n, members)} exceeds
+     *                                  {@link #MAX_PRECOMPUTED_REPLICAS}
+     */
+    public AvailabilityView availabilityView(NodeSet unavailable, int n) {
+        Objects.requireNonNull(unavailable, "unavailable");
+        if (!unavailable.numbersMembersLike(ids)) {
+            throw new IllegalArgumentException("the node set was built for a ring with other members");
+        }
+        requireReplicas(n);
+        int k = Math.min(n, ids.length);
+        if (k > MAX_PRECOMPUTED_REPLICAS) {
+            throw new IllegalArgumentException("an availability view holds at most "
+                    + MAX_PRECOMPUTED_REPLICAS + " replicas per key, got " + n);
+        }
+        int[] intended = table;
+        int intendedWidth = width;
+        if (k > width) {
+            intended = computeRows(k);
+            intendedWidth = k;
+        }
+        short[] rows = sloppyRows(unavailable, k, intended, intendedWidth);
+        int healthy = Math.min(k, ids.length - unavailable.size());
+        return new AvailabilityView(this, unavailable, n, ids, k, intended, intendedWidth, rows, healthy);
+    }
+
     // ---------------------------------------------------------------- ranges
 
     /** The ring segment {@code (previous token, token]} that contains {@code token}. */
@@ -453,6 +495,84 @@ public final class RingSnapshot {
         return new Placement(ids, row, from, k, out, 0, available + found, out, k);
     }
 
+    /**
+     * The rows of an {@link AvailabilityView}: for each position, {@code 2k} member indices
+     * (shorts: {@link #MAX_MEMBERS} fits) laid out as {@link #withStandIns} lays out its
+     * result. Sweeping positions backwards like {@link #computeRows}, a move-to-front list
+     * holds the first {@code k} distinct available nodes clockwise from the position. That is
+     * enough: the stand-ins are the first {@code down} available nodes that are not intended
+     * replicas, and at most {@code k - down} intended replicas are available, so they are all
+     * among the first {@code k}. For the wrap, the sweep first warms the list up over the shortest prefix of positions that holds
+     * {@code k} distinct available nodes (the whole ring if it has fewer): the list it leaves
+     * is the one a sweep over the whole ring would leave.
+     */
+    private short[] sloppyRows(NodeSet down, int k, int[] intended, int intendedWidth) {
+        int t = tokens.length;
+        if (t == 0) {
+            return NO_SHORTS;
+        }
+        int rowWidth = 2 * k;
+        short[] rows = new short[Math.multiplyExact(t, rowWidth)];
+        boolean[] seen = new boolean[ids.length];
+        int warm = 0;
+        for (int distinct = 0; warm < t && distinct < k; warm++) {
+            int o = owner[warm];
+            if (!seen[o] && !down.containsMember(o)) {
+                seen[o] = true;
+                distinct++;
+            }
+        }
+        int[] top = new int[k];
+        int tops = 0;
+        for (int v = t + warm - 1; v >= 0; v--) {
+            int q = v < t ? v : v - t;
+            int o = owner[q];
+            if (!down.containsMember(o)) {
+                int j = 0;
+                while (j < tops && top[j] != o) {
+                    j++;
+                }
+                if (j == tops) {
+                    if (tops < k) {
+                        tops++;
+                    }
+                    j = tops - 1;
+                }
+                System.arraycopy(top, 0, top, 1, j);
+                top[0] = o;
+            }
+            if (v >= t) {
+                continue;
+            }
+            int from = q * intendedWidth;
+            int base = q * rowWidth;
+            int available = 0;
+            for (int i = 0; i < k; i++) {
+                if (!down.containsMember(intended[from + i])) {
+                    available++;
+                }
+            }
+            int h = 0;
+            int missing = 0;
+            for (int i = 0; i < k; i++) {
+                int member = intended[from + i];
+                if (down.containsMember(member)) {
+                    rows[base + k + available + missing++] = (short) member;
+                } else {
+                    rows[base + k + h] = -1;
+                    rows[base + h++] = (short) member;
+                }
+            }
+            int found = 0;
+            for (int i = 0; i < tops && found < missing; i++) {
+                if (!containsMember(intended, from, from + k, top[i])) {
+                    rows[base + available + found++] = (short) top[i];
+                }
+            }
+        }
+        return rows;
+    }
+
     private boolean isDown(int member, NodeSet set, Predicate<String> pred) {
         return set != null ? set.containsMember(member) : pred.test(ids[member]);
     }
@@ -575,10 +695,10 @@ public final class RingSnapshot {
      * p are a move-to-front list; only its first {@code w} entries matter, and an entry that falls
      * off the front {@code w} can only come back by being seen again, so truncating is exact. The
      * first sweep round only warms the lists up for the wrap; the second writes the rows.
+     * {@code w} must not exceed the member count.
      */
-    private int[] computeTable() {
+    int[] computeRows(int w) {
         int t = tokens.length;
-        int w = width;
         if (t == 0 || w == 0) {
             return NO_INTS;
         }
