@@ -108,17 +108,7 @@ public final class ClusterSim implements Runnable {
                     : RandomFaults.schedule(scenario, new SplittableRandom(seed ^ 0xfa17L), faultsUntil, meanFaultGap,
                     link);
             Map<String, Long> beatsAtQuiet = new HashMap<>();
-            scenario.at(faultsUntil.plusSeconds(1), "faults over", s -> {
-                s.heal();
-                s.setLink(link);
-                for (String id : s.nodeIds()) {
-                    if (s.state(id) == Simulation.NodeState.CRASHED) {
-                        s.restart(id);
-                    } else if (s.state(id) == Simulation.NodeState.PAUSED) {
-                        s.resume(id);
-                    }
-                }
-            });
+            endFaults(scenario, faultsUntil.plusSeconds(1), link);
             scenario.at(faultsUntil.plusSeconds(2), "note heartbeats", s -> {
                 for (String id : s.nodeIds()) {
                     HeartbeatDemo p = s.process(id);
@@ -144,6 +134,21 @@ public final class ClusterSim implements Runnable {
                     : "no (" + missing + " stale node-to-node views)"));
             System.out.println("trace-hash: " + report.traceHashHex());
             return missing == 0 ? 0 : 1;
+        }
+
+        /** At {@code at}: heal partitions, restore the link, restart crashed nodes and resume paused ones. */
+        private static <M> void endFaults(Scenario<M> scenario, Duration at, LinkModel link) {
+            scenario.at(at, "faults over", s -> {
+                s.heal();
+                s.setLink(link);
+                for (String id : s.nodeIds()) {
+                    if (s.state(id) == Simulation.NodeState.CRASHED) {
+                        s.restart(id);
+                    } else if (s.state(id) == Simulation.NodeState.PAUSED) {
+                        s.resume(id);
+                    }
+                }
+            });
         }
 
         /** What every run prints: time, events, traffic and memory (the simulation kept alive). */
@@ -176,17 +181,7 @@ public final class ClusterSim implements Runnable {
             RandomFaults.Plan plan = noFaults ? new RandomFaults.Plan(List.of())
                     : RandomFaults.schedule(scenario, new SplittableRandom(seed ^ 0xfa17L), faultsUntil, meanFaultGap,
                     link);
-            scenario.at(faultsUntil.plusSeconds(1), "faults over", s -> {
-                s.heal();
-                s.setLink(link);
-                for (String id : s.nodeIds()) {
-                    if (s.state(id) == Simulation.NodeState.CRASHED) {
-                        s.restart(id);
-                    } else if (s.state(id) == Simulation.NodeState.PAUSED) {
-                        s.resume(id);
-                    }
-                }
-            });
+            endFaults(scenario, faultsUntil.plusSeconds(1), link);
             System.err.printf(Locale.ROOT, "cluster-sim: seed %d, %d nodes, %s virtual, gossip, %d faults planned%n",
                     seed, nodes, duration, plan.faults().size());
             plan.faults().forEach(f -> System.err.println("  " + f));
