@@ -43,7 +43,8 @@ import java.util.stream.IntStream;
  * routing are its extra load, summarised as max/mean and standard deviation (% of the mean)
  * over all survivors. Then throughput: per router a batch size calibrated to a target time,
  * a warm-up run, then repetitions that take every router and thread count in turn; the
- * table reports the median of the repetitions. The ring's view is built outside the timed
+ * table reports the median of the repetitions, and the heap bytes the routing threads
+ * allocated per lookup (the JVM's per-thread count). The ring's view is built outside the timed
  * runs; its build time per failed set is reported on its own (the median of as many builds
  * as repetitions).
  */
@@ -110,7 +111,7 @@ public final class FailoverExperiment {
     }
 
     private record Speed(int nodes, int failed, String router, int threads, double median, double min,
-                         double max) {
+                         double max, double bytesPerLookup) {
     }
 
     private record Spread(int nodes, int failed, String router, long orphaned, LoadStats extra, int gaining,
@@ -147,7 +148,8 @@ public final class FailoverExperiment {
         }
         long[] keys = Keys.randomHashes(config.seed(), config.keys());
         ResultTable speedTable = new ResultTable("Routing throughput", List.of("nodes", "failed", "router",
-                "threads", "lookups_per_s_median", "lookups_per_s_min", "lookups_per_s_max", "reps"));
+                "threads", "lookups_per_s_median", "lookups_per_s_min", "lookups_per_s_max", "reps",
+                "alloc_bytes_per_lookup_median"));
         ResultTable spreadTable = new ResultTable("Extra load on survivors", List.of("nodes", "failed", "router",
                 "orphaned_keys", "extra_mean", "extra_max_over_mean", "extra_stddev_pct", "survivors_gaining",
                 "survivors", "load_max_over_mean"));
@@ -166,7 +168,8 @@ public final class FailoverExperiment {
                 runCluster(cluster, config, keys, redis, meter, progress, done, total, speeds, spreads, builds);
                 for (Speed s : speeds) {
                     speedTable.add(s.nodes(), s.failed(), s.router(), s.threads(), ResultTable.num(s.median(), 0),
-                            ResultTable.num(s.min(), 0), ResultTable.num(s.max(), 0), config.reps());
+                            ResultTable.num(s.min(), 0), ResultTable.num(s.max(), 0), config.reps(),
+                            ResultTable.num(s.bytesPerLookup(), 1));
                 }
                 for (Spread s : spreads) {
                     spreadTable.add(s.nodes(), s.failed(), s.router(), s.orphaned(),
@@ -288,6 +291,7 @@ public final class FailoverExperiment {
             throws IOException {
         int[] threads = config.threads();
         double[][][] rates = new double[routers.size()][threads.length][config.reps()];
+        double[][][] bytes = new double[routers.size()][threads.length][config.reps()];
         for (Router r : routers) {
             meter.run(r, keys, 1, batch.get(r), 0);
         }
@@ -297,7 +301,9 @@ public final class FailoverExperiment {
                 for (int t = 0; t < threads.length; t++) {
                     offset = (offset + 7919 * (rep + 1)) % keys.length;
                     Router r = routers.get(ri);
-                    rates[ri][t][rep] = meter.run(r, keys, threads[t], batch.get(r), offset);
+                    Throughput.Run run = meter.run(r, keys, threads[t], batch.get(r), offset);
+                    rates[ri][t][rep] = run.lookupsPerSecond();
+                    bytes[ri][t][rep] = run.bytesPerLookup();
                 }
             }
         }
@@ -306,7 +312,8 @@ public final class FailoverExperiment {
             for (int t = 0; t < threads.length; t++) {
                 double[] v = rates[ri][t];
                 out.add(new Speed(n, f, routers.get(ri).name(), threads[t], Throughput.median(v),
-                        Arrays.stream(v).min().orElseThrow(), Arrays.stream(v).max().orElseThrow()));
+                        Arrays.stream(v).min().orElseThrow(), Arrays.stream(v).max().orElseThrow(),
+                        Throughput.median(bytes[ri][t])));
             }
         }
         return out;
@@ -385,6 +392,22 @@ public final class FailoverExperiment {
             speed.add(row.toArray());
         }
         speed.print(out);
+
+        int oneThread = config.threads()[0];
+        List<String> allocCols = new ArrayList<>(List.of("failed"));
+        allocCols.addAll(routers);
+        ResultTable alloc = new ResultTable(String.format(Locale.ROOT,
+                "Heap allocated per lookup, %d nodes: bytes, median of %d runs with %d thread%s",
+                cluster.nodes(), config.reps(), oneThread, oneThread == 1 ? "" : "s"), allocCols);
+        for (int f : cluster.failedCounts()) {
+            List<Object> row = new ArrayList<>(List.of(f));
+            for (String r : routers) {
+                row.add(speeds.stream().filter(s -> s.failed() == f && s.router().equals(r) && s.threads() == oneThread)
+                        .map(s -> ResultTable.num(s.bytesPerLookup(), 1)).findFirst().orElse(""));
+            }
+            alloc.add(row.toArray());
+        }
+        alloc.print(out);
 
         ResultTable build = new ResultTable(String.format(Locale.ROOT,
                 "Ring availability view build, %d nodes (%,d tokens): ms per failed set, median of %d builds;"
