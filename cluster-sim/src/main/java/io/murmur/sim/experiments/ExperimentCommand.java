@@ -16,8 +16,9 @@ import java.util.concurrent.Callable;
         description = {"Runs an experiment: a table on stdout, CSV and PNG charts in the results folder,",
                 "progress on stderr. Everything but measured timings follows from the seed.",
                 "  spread    keys per node vs vnodes (10 and 100 nodes); keys moved by a join or leave",
-                "  failover  routing past failed nodes (1024 and 64 nodes): ring vs jump hash with",
-                "            key+1 or random re-probing vs a key->node table (HashMap; Redis if installed)"})
+                "  failover  routing past failed nodes (1024 and 64 nodes): ring (view, walk)",
+                "            vs jump hash with key+1 or random re-probing vs a key->node",
+                "            table (HashMap; Redis if installed)"})
 public final class ExperimentCommand implements Callable<Integer> {
     /** The experiments by name. */
     public enum Name {

@@ -1,5 +1,7 @@
 package io.murmur.sim.experiments;
 
+import io.murmur.ring.RingSnapshot;
+
 import java.awt.Color;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -20,10 +22,14 @@ import java.util.stream.IntStream;
 
 /**
  * Routing past failed nodes: how fast, and how evenly the failed nodes' keys spread over the
- * survivors, for four routers on the same keys.
+ * survivors, for five routers on the same keys.
  *
  * <ul>
- * <li>{@code ring}: our vnode ring, first healthy node of the sloppy placement ({@link RingRouter}).</li>
+ * <li>{@code ring}: our vnode ring, first healthy node of the sloppy placement, read from an
+ * availability view built once per failed set ({@link RingRouter}).</li>
+ * <li>{@code ring (walk)}: the same placement computed per lookup, walking past failed nodes
+ * ({@link RingWalkRouter}); it routes every key as {@code ring} does (checked), so it has
+ * throughput figures only.</li>
  * <li>{@code jump key+1}: jump consistent hash, probing {@code jump(key + i)} past failed buckets.</li>
  * <li>{@code jump random}: jump hash, probing random buckets from a generator seeded with the key.</li>
  * <li>{@code table}: a key to node {@code HashMap} whose owner moves a failed node's keys to the
@@ -37,7 +43,10 @@ import java.util.stream.IntStream;
  * routing are its extra load, summarised as max/mean and standard deviation (% of the mean)
  * over all survivors. Then throughput: per router a batch size calibrated to a target time,
  * a warm-up run, then repetitions that take every router and thread count in turn; the
- * table reports the median of the repetitions.
+ * table reports the median of the repetitions, and the heap bytes the routing threads
+ * allocated per lookup (the JVM's per-thread count). The ring's view is built outside the timed
+ * runs; its build time per failed set is reported on its own (the median of as many builds
+ * as repetitions).
  */
 public final class FailoverExperiment {
     static final String RACK = "r0";
@@ -98,15 +107,33 @@ public final class FailoverExperiment {
     }
 
     /** The long-format tables (one row per measurement, as in the CSV files) and the files written. */
-    public record Result(ResultTable throughput, ResultTable spread, List<Path> files) {
+    public record Result(ResultTable throughput, ResultTable spread, ResultTable viewBuild, List<Path> files) {
     }
 
     private record Speed(int nodes, int failed, String router, int threads, double median, double min,
-                         double max) {
+                         double max, double bytesPerLookup) {
     }
 
     private record Spread(int nodes, int failed, String router, long orphaned, LoadStats extra, int gaining,
                           double loadMaxOverMean) {
+    }
+
+    /**
+     * Build times of the ring's availability view for one failed set, in nanoseconds: the
+     * build {@link RingRouter#setFailed} made, then rebuilds of the same view.
+     */
+    private record Build(int nodes, int failed, int tokens, long[] nanos) {
+        double medianMs() {
+            return Throughput.median(Arrays.stream(nanos).asDoubleStream().toArray()) / 1e6;
+        }
+
+        double minMs() {
+            return Arrays.stream(nanos).min().orElseThrow() / 1e6;
+        }
+
+        double maxMs() {
+            return Arrays.stream(nanos).max().orElseThrow() / 1e6;
+        }
     }
 
     private FailoverExperiment() {
@@ -121,10 +148,13 @@ public final class FailoverExperiment {
         }
         long[] keys = Keys.randomHashes(config.seed(), config.keys());
         ResultTable speedTable = new ResultTable("Routing throughput", List.of("nodes", "failed", "router",
-                "threads", "lookups_per_s_median", "lookups_per_s_min", "lookups_per_s_max", "reps"));
+                "threads", "lookups_per_s_median", "lookups_per_s_min", "lookups_per_s_max", "reps",
+                "alloc_bytes_per_lookup_median"));
         ResultTable spreadTable = new ResultTable("Extra load on survivors", List.of("nodes", "failed", "router",
                 "orphaned_keys", "extra_mean", "extra_max_over_mean", "extra_stddev_pct", "survivors_gaining",
                 "survivors", "load_max_over_mean"));
+        ResultTable buildTable = new ResultTable("Ring availability view build", List.of("nodes", "failed",
+                "tokens", "build_ms_median", "build_ms_min", "build_ms_max", "builds"));
         List<Path> files = new ArrayList<>();
         int maxThreads = maxThreads(config);
         int total = config.clusters().stream().mapToInt(c -> c.failedCounts().length).sum();
@@ -134,10 +164,12 @@ public final class FailoverExperiment {
             for (Cluster cluster : config.clusters()) {
                 List<Speed> speeds = new ArrayList<>();
                 List<Spread> spreads = new ArrayList<>();
-                runCluster(cluster, config, keys, redis, meter, progress, done, total, speeds, spreads);
+                List<Build> builds = new ArrayList<>();
+                runCluster(cluster, config, keys, redis, meter, progress, done, total, speeds, spreads, builds);
                 for (Speed s : speeds) {
                     speedTable.add(s.nodes(), s.failed(), s.router(), s.threads(), ResultTable.num(s.median(), 0),
-                            ResultTable.num(s.min(), 0), ResultTable.num(s.max(), 0), config.reps());
+                            ResultTable.num(s.min(), 0), ResultTable.num(s.max(), 0), config.reps(),
+                            ResultTable.num(s.bytesPerLookup(), 1));
                 }
                 for (Spread s : spreads) {
                     spreadTable.add(s.nodes(), s.failed(), s.router(), s.orphaned(),
@@ -145,7 +177,11 @@ public final class FailoverExperiment {
                             ResultTable.num(s.extra().stddevPercent(), 1), s.gaining(), s.extra().count(),
                             ResultTable.num(s.loadMaxOverMean(), 3));
                 }
-                printWide(cluster, config, speeds, spreads, out);
+                for (Build b : builds) {
+                    buildTable.add(b.nodes(), b.failed(), b.tokens(), ResultTable.num(b.medianMs(), 3),
+                            ResultTable.num(b.minMs(), 3), ResultTable.num(b.maxMs(), 3), b.nanos().length);
+                }
+                printWide(cluster, config, speeds, spreads, builds, out);
                 files.addAll(charts(cluster, config, speeds, spreads, outDir));
             }
         }
@@ -154,14 +190,17 @@ public final class FailoverExperiment {
         speedTable.writeCsv(speedCsv);
         Path spreadCsv = outDir.resolve("failover-spread.csv");
         spreadTable.writeCsv(spreadCsv);
+        Path buildCsv = outDir.resolve("failover-view-build.csv");
+        buildTable.writeCsv(buildCsv);
+        files.add(0, buildCsv);
         files.add(0, spreadCsv);
         files.add(0, speedCsv);
-        return new Result(speedTable, spreadTable, List.copyOf(files));
+        return new Result(speedTable, spreadTable, buildTable, List.copyOf(files));
     }
 
     private static void runCluster(Cluster cluster, Config config, long[] keys, RedisServer redis, Throughput meter,
                                    Progress progress, int[] done, int total, List<Speed> speeds,
-                                   List<Spread> spreads) throws IOException {
+                                   List<Spread> spreads, List<Build> builds) throws IOException {
         int n = cluster.nodes();
         String[] ids = new String[n];
         Map<String, Integer> index = new HashMap<>();
@@ -171,7 +210,10 @@ public final class FailoverExperiment {
         }
         progress.note(String.format(Locale.ROOT, "%d nodes: building the routers (%,d keys)", n, keys.length));
         TableRouter table = new TableRouter(ids, keys);
-        List<Router> routers = new ArrayList<>(List.of(new RingRouter(ids, config.vnodes(), RACK),
+        RingSnapshot snapshot = RingRouter.ring(ids, config.vnodes(), RACK);
+        RingRouter ring = new RingRouter(ids, snapshot);
+        RingWalkRouter ringWalk = new RingWalkRouter(ids, snapshot);
+        List<Router> routers = new ArrayList<>(List.of(ring, ringWalk,
                 new JumpRouter(ids, JumpRouter.Probe.KEY_PLUS_ONE), new JumpRouter(ids, JumpRouter.Probe.RANDOM),
                 table));
         RedisTableRouter redisTable = null;
@@ -183,7 +225,7 @@ public final class FailoverExperiment {
             }
             Map<Router, int[]> base = new HashMap<>();
             for (Router r : routers) {
-                if (r != redisTable) {
+                if (r != redisTable && r != ringWalk) {
                     base.put(r, routeAll(r, keys, index));
                 }
             }
@@ -208,9 +250,18 @@ public final class FailoverExperiment {
                 for (Router r : routers) {
                     r.setFailed(failed);
                 }
+                long[] buildNanos = new long[config.reps()];
+                buildNanos[0] = ring.buildNanos();
+                System.arraycopy(ring.rebuildNanos(config.reps() - 1), 0, buildNanos, 1, config.reps() - 1);
+                builds.add(new Build(n, f, ring.tokens(), buildNanos));
                 for (Router r : routers) {
-                    if (r != redisTable) {
-                        spreads.add(spread(n, f, r, base.get(r), routeAll(r, keys, index), failed));
+                    if (r != redisTable && r != ringWalk) {
+                        int[] now = routeAll(r, keys, index);
+                        spreads.add(spread(n, f, r, base.get(r), now, failed));
+                        if (r == ring && !Arrays.equals(now, routeAll(ringWalk, keys, index))) {
+                            throw new IllegalStateException("the ring's view and its walk route differently with "
+                                    + f + " of " + n + " failed");
+                        }
                     }
                 }
                 if (redisTable != null) {
@@ -240,6 +291,7 @@ public final class FailoverExperiment {
             throws IOException {
         int[] threads = config.threads();
         double[][][] rates = new double[routers.size()][threads.length][config.reps()];
+        double[][][] bytes = new double[routers.size()][threads.length][config.reps()];
         for (Router r : routers) {
             meter.run(r, keys, 1, batch.get(r), 0);
         }
@@ -249,7 +301,9 @@ public final class FailoverExperiment {
                 for (int t = 0; t < threads.length; t++) {
                     offset = (offset + 7919 * (rep + 1)) % keys.length;
                     Router r = routers.get(ri);
-                    rates[ri][t][rep] = meter.run(r, keys, threads[t], batch.get(r), offset);
+                    Throughput.Run run = meter.run(r, keys, threads[t], batch.get(r), offset);
+                    rates[ri][t][rep] = run.lookupsPerSecond();
+                    bytes[ri][t][rep] = run.bytesPerLookup();
                 }
             }
         }
@@ -258,7 +312,8 @@ public final class FailoverExperiment {
             for (int t = 0; t < threads.length; t++) {
                 double[] v = rates[ri][t];
                 out.add(new Speed(n, f, routers.get(ri).name(), threads[t], Throughput.median(v),
-                        Arrays.stream(v).min().orElseThrow(), Arrays.stream(v).max().orElseThrow()));
+                        Arrays.stream(v).min().orElseThrow(), Arrays.stream(v).max().orElseThrow(),
+                        Throughput.median(bytes[ri][t])));
             }
         }
         return out;
@@ -315,7 +370,7 @@ public final class FailoverExperiment {
     }
 
     private static void printWide(Cluster cluster, Config config, List<Speed> speeds, List<Spread> spreads,
-                                  PrintStream out) {
+                                  List<Build> builds, PrintStream out) {
         List<String> routers = routerNames(speeds);
         List<String> cols = new ArrayList<>(List.of("failed"));
         for (String r : routers) {
@@ -337,6 +392,33 @@ public final class FailoverExperiment {
             speed.add(row.toArray());
         }
         speed.print(out);
+
+        int oneThread = config.threads()[0];
+        List<String> allocCols = new ArrayList<>(List.of("failed"));
+        allocCols.addAll(routers);
+        ResultTable alloc = new ResultTable(String.format(Locale.ROOT,
+                "Heap allocated per lookup, %d nodes: bytes, median of %d runs with %d thread%s",
+                cluster.nodes(), config.reps(), oneThread, oneThread == 1 ? "" : "s"), allocCols);
+        for (int f : cluster.failedCounts()) {
+            List<Object> row = new ArrayList<>(List.of(f));
+            for (String r : routers) {
+                row.add(speeds.stream().filter(s -> s.failed() == f && s.router().equals(r) && s.threads() == oneThread)
+                        .map(s -> ResultTable.num(s.bytesPerLookup(), 1)).findFirst().orElse(""));
+            }
+            alloc.add(row.toArray());
+        }
+        alloc.print(out);
+
+        ResultTable build = new ResultTable(String.format(Locale.ROOT,
+                "Ring availability view build, %d nodes (%,d tokens): ms per failed set, median of %d builds;"
+                        + " done once per failed set, not part of the lookups/s above", cluster.nodes(),
+                builds.isEmpty() ? 0 : builds.get(0).tokens(), config.reps()),
+                List.of("failed", "build ms", "min", "max"));
+        for (Build b : builds) {
+            build.add(b.failed(), ResultTable.num(b.medianMs(), 2), ResultTable.num(b.minMs(), 2),
+                    ResultTable.num(b.maxMs(), 2));
+        }
+        build.print(out);
 
         List<String> spreadRouters = spreads.stream().map(Spread::router).distinct().toList();
         List<String> spreadCols = new ArrayList<>(List.of("failed", "extra mean (jump)", "poisson sd%"));
@@ -403,8 +485,7 @@ public final class FailoverExperiment {
 
         List<String> routers = routerNames(speeds);
         List<Charts.Line> lines = new ArrayList<>();
-        for (int ri = 0; ri < routers.size(); ri++) {
-            String r = routers.get(ri);
+        for (String r : routers) {
             for (int ti = 0; ti < config.threads().length; ti++) {
                 int t = config.threads()[ti];
                 double[] y = new double[failedCounts.length];
@@ -414,7 +495,7 @@ public final class FailoverExperiment {
                             .mapToDouble(Speed::median).findFirst().orElse(Double.NaN) / 1e6;
                 }
                 lines.add(Charts.Line.of(r + ", " + t + (t == 1 ? " thread" : " threads"), x, y)
-                        .withColor(color(ri))
+                        .withColor(color(r))
                         .withStyle(ti == 0 ? Charts.Style.SOLID : Charts.Style.DASHED));
             }
         }
@@ -448,8 +529,7 @@ public final class FailoverExperiment {
         List<Charts.Line> lines = new ArrayList<>();
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
-        for (int ri = 0; ri < routers.size(); ri++) {
-            String r = routers.get(ri);
+        for (String r : routers) {
             double[] y = Arrays.stream(points).mapToDouble(f -> spreads.stream()
                     .filter(s -> s.failed() == f && s.router().equals(r)).mapToDouble(metric).findFirst()
                     .orElse(Double.NaN)).toArray();
@@ -457,7 +537,7 @@ public final class FailoverExperiment {
                 lo = Math.min(lo, v);
                 hi = Math.max(hi, v);
             }
-            lines.add(Charts.Line.of(r, x, y).withColor(color(ri)));
+            lines.add(Charts.Line.of(r, x, y).withColor(color(r)));
         }
         if (poisson) {
             double[] y = Arrays.stream(points).mapToDouble(f -> poissonStddevPercent(reference(spreads.stream()
@@ -470,7 +550,15 @@ public final class FailoverExperiment {
         return png;
     }
 
-    private static Color color(int i) {
-        return Charts.PALETTE[i % Charts.PALETTE.length];
+    /**
+     * A router's colour, the same in every chart: the palette in the order ring, key+1,
+     * random, table, Redis table; the ring's walk in the palette's last colour, a lighter blue
+     * next to the ring's.
+     */
+    private static Color color(String router) {
+        int i = List.of("ring", JumpRouter.Probe.KEY_PLUS_ONE.label, JumpRouter.Probe.RANDOM.label, "table",
+                "redis table").indexOf(router);
+        return router.equals("ring (walk)") ? Charts.PALETTE[Charts.PALETTE.length - 1]
+                : Charts.PALETTE[Math.floorMod(i, Charts.PALETTE.length)];
     }
 }

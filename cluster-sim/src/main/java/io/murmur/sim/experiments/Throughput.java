@@ -1,6 +1,7 @@
 package io.murmur.sim.experiments;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,9 +15,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * Measures routing throughput by wall time: {@code threads} threads each route one batch of
  * keys, released together; lookups per second = all lookups / time from release to the last
- * one done. A figure, never a verdict: nothing here asserts on speed.
+ * one done. Each thread also reads the JVM's count of bytes it allocated around its batch, so
+ * a run reports the heap allocated per lookup (NaN where the JVM does not count). A figure,
+ * never a verdict: nothing here asserts on speed.
  */
 final class Throughput implements AutoCloseable {
+    /** One run: lookups per second, and heap bytes allocated per lookup by the routing threads. */
+    record Run(double lookupsPerSecond, double bytesPerLookup) {
+    }
+
+    private static final com.sun.management.ThreadMXBean THREADS = allocationCounter();
+
     /** Smallest and largest batch per thread. */
     static final int MIN_BATCH = 100;
     static final int MAX_BATCH = 50_000_000;
@@ -52,20 +61,22 @@ final class Throughput implements AutoCloseable {
         }
     }
 
-    /** Lookups per second of one run: {@code threads} threads, {@code batch} lookups each. */
-    double run(Router router, long[] keys, int threads, int batch, int offset) throws IOException {
+    /** One run: {@code threads} threads, {@code batch} lookups each. */
+    Run run(Router router, long[] keys, int threads, int batch, int offset) throws IOException {
         if (threads < 1 || threads > maxThreads) {
             throw new IllegalArgumentException("threads must be in [1, " + maxThreads + "], got " + threads);
         }
         CountDownLatch ready = new CountDownLatch(threads);
         CountDownLatch go = new CountDownLatch(1);
-        List<Future<Long>> done = new ArrayList<>(threads);
+        List<Future<long[]>> done = new ArrayList<>(threads);
         for (int t = 0; t < threads; t++) {
             int from = (int) ((offset + (long) t * keys.length / threads) % keys.length);
             done.add(pool.submit(() -> {
                 ready.countDown();
                 go.await();
-                return router.routeBatch(keys, from, batch);
+                long before = allocatedBytes();
+                long answer = router.routeBatch(keys, from, batch);
+                return new long[] {answer, allocatedBytes() - before};
             }));
         }
         try {
@@ -73,12 +84,16 @@ final class Throughput implements AutoCloseable {
             long t0 = System.nanoTime();
             go.countDown();
             long sum = 0;
-            for (Future<Long> f : done) {
-                sum += f.get();
+            long allocated = 0;
+            for (Future<long[]> f : done) {
+                long[] answer = f.get();
+                sum += answer[0];
+                allocated += answer[1];
             }
             long took = System.nanoTime() - t0;
             sink += sum;
-            return (double) threads * batch * 1e9 / took;
+            double lookups = (double) threads * batch;
+            return new Run(lookups * 1e9 / took, THREADS == null ? Double.NaN : allocated / lookups);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while measuring", e);
@@ -98,6 +113,20 @@ final class Throughput implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Bytes the calling thread has allocated so far, or 0 where the JVM does not count them. */
+    private static long allocatedBytes() {
+        return THREADS == null ? 0 : THREADS.getCurrentThreadAllocatedBytes();
+    }
+
+    private static com.sun.management.ThreadMXBean allocationCounter() {
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean bean
+                && bean.isThreadAllocatedMemorySupported()) {
+            bean.setThreadAllocatedMemoryEnabled(true);
+            return bean;
+        }
+        return null;
     }
 
     /** The median of {@code values} (the mean of the middle two for an even count). */

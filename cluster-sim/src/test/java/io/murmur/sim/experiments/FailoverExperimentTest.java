@@ -1,5 +1,6 @@
 package io.murmur.sim.experiments;
 
+import io.murmur.ring.RingSnapshot;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
@@ -35,18 +37,23 @@ class FailoverExperimentTest {
 
         List<String[]> speed = ResultFiles.csvRows(dir.resolve("failover-throughput.csv"),
                 result.throughput().columns());
-        // 5 points x 4 routers x 2 thread counts; no Redis in this configuration
-        assertThat(speed).hasSize(40);
+        // 5 points x 5 routers x 2 thread counts; no Redis in this configuration
+        assertThat(speed).hasSize(50);
         for (String[] row : speed) {
             assertThat(ResultFiles.number(row[4])).isPositive();
             assertThat(ResultFiles.number(row[5])).isLessThanOrEqualTo(ResultFiles.number(row[4]));
             assertThat(ResultFiles.number(row[6])).isGreaterThanOrEqualTo(ResultFiles.number(row[4]));
+            // heap bytes per lookup: how much depends on the JIT, so only its form is checked
+            assertThat(ResultFiles.number(row[8])).isNotNegative();
         }
         assertThat(speed.stream().map(r -> r[2]).distinct())
-                .containsExactly("ring", "jump key+1", "jump random", "table");
+                .containsExactly("ring", "ring (walk)", "jump key+1", "jump random", "table");
 
         List<String[]> spread = ResultFiles.csvRows(dir.resolve("failover-spread.csv"), result.spread().columns());
+        // The ring's walk routes as its view does, so it has no spread rows of its own.
         assertThat(spread).hasSize(20);
+        assertThat(spread.stream().map(r -> r[2]).distinct())
+                .containsExactly("ring", "jump key+1", "jump random", "table");
         for (String[] row : spread) {
             int nodes = Integer.parseInt(row[0]);
             int failed = Integer.parseInt(row[1]);
@@ -72,7 +79,19 @@ class FailoverExperimentTest {
                 ResultFiles.assertPng(dir.resolve("failover-" + name + "-" + n + ".png"));
             }
         }
-        assertThat(result.files()).hasSize(10).allSatisfy(f -> assertThat(f).exists());
+
+        // One view build row per point: the 16-node ring has 16 x 16 tokens, the 8-node one 8 x 16.
+        List<String[]> builds = ResultFiles.csvRows(dir.resolve("failover-view-build.csv"),
+                result.viewBuild().columns());
+        assertThat(builds).extracting(r -> r[0] + "/" + r[1] + "/" + r[2])
+                .containsExactly("16/0/256", "16/2/256", "16/4/256", "8/0/128", "8/3/128");
+        for (String[] row : builds) {
+            assertThat(ResultFiles.number(row[4])).isNotNegative();
+            assertThat(ResultFiles.number(row[4])).isLessThanOrEqualTo(ResultFiles.number(row[3]));
+            assertThat(ResultFiles.number(row[5])).isGreaterThanOrEqualTo(ResultFiles.number(row[3]));
+            assertThat(row[6]).isEqualTo("1");
+        }
+        assertThat(result.files()).hasSize(11).allSatisfy(f -> assertThat(f).exists());
     }
 
     @Test
@@ -84,6 +103,44 @@ class FailoverExperimentTest {
     void poissonReference() {
         assertThat(FailoverExperiment.poissonStddevPercent(100)).isEqualTo(10.0);
         assertThat(FailoverExperiment.poissonStddevPercent(0)).isNaN();
+    }
+
+    @Test
+    void theRingRoutesThroughItsViewExactlyAsTheWalkDoes() {
+        String[] ids = {"a", "b", "c", "d", "e", "f", "g", "h"};
+        RingSnapshot snapshot = RingRouter.ring(ids, 16, "r0");
+        RingRouter view = new RingRouter(ids, snapshot);
+        RingWalkRouter walk = new RingWalkRouter(ids, snapshot);
+        long[] keys = Keys.randomHashes(9, 2_000);
+        BitSet failed = new BitSet();
+        for (int down : new int[] {-1, 3, 0, 6, 7}) {
+            if (down >= 0) {
+                failed.set(down);
+            }
+            view.setFailed(failed);
+            walk.setFailed(failed);
+            for (long key : keys) {
+                String node = view.route(key);
+                assertThat(node).isEqualTo(walk.route(key));
+                assertThat(failed.get(Arrays.asList(ids).indexOf(node))).isFalse();
+            }
+            assertThat(view.routeBatch(keys, 5, 3_000)).isEqualTo(walk.routeBatch(keys, 5, 3_000));
+        }
+    }
+
+    @Test
+    void rebuildingTheViewKeepsTheRoutes() {
+        String[] ids = {"a", "b", "c", "d"};
+        RingRouter ring = new RingRouter(ids, RingRouter.ring(ids, 8, "r0"));
+        BitSet failed = new BitSet();
+        failed.set(2);
+        ring.setFailed(failed);
+        long[] keys = Keys.randomHashes(4, 500);
+        long before = ring.routeBatch(keys, 0, keys.length);
+
+        assertThat(ring.rebuildNanos(3)).hasSize(3);
+        assertThat(ring.routeBatch(keys, 0, keys.length)).isEqualTo(before);
+        assertThat(ring.tokens()).isEqualTo(32);
     }
 
     @Test
