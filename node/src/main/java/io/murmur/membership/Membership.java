@@ -51,7 +51,9 @@ import java.util.random.RandomGenerator;
  *       one lossy path does not look like a dead node;</li>
  *   <li>does a push-pull exchange with one random live peer: a bounded sample of digests
  *       goes out, the peer answers with the states it knows newer, the ones it wants, and
- *       its own sample; a third message closes it. Now and then it also gossips with a
+ *       its own sample; a third message closes it. When the peer's sample names members
+ *       this node has never heard of, it asks the peer for them with a further exchange
+ *       (a few a round at most), so a new node learns a large cluster within rounds. Now and then it also gossips with a
  *       seed, and probes a DOWN node.</li>
  * </ol>
  *
@@ -92,6 +94,12 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
      * one a watcher heard directly, clears it.
      */
     static final long REFUTE_MARGIN = 2;
+    /**
+     * How many extra exchanges a node may start in one round to pull members it has never
+     * heard of (see {@link #pullUnknown}): enough for a new node to learn a cluster of
+     * thousands within a few rounds, bounded so that it costs nothing once views are full.
+     */
+    static final int PULLS_PER_ROUND = 8;
 
     /** Who this node is, as it announces itself. */
     public record Identity(String nodeId, String clientAddress, String peerAddress, String rack, int vnodes,
@@ -127,6 +135,8 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         public long stalls;
         public long stalledNanos;
         public long rejectedMessages;
+        /** Extra exchanges started to pull members this node had never heard of. */
+        public long pulls;
     }
 
     /** What this node knows of one other member. */
@@ -199,6 +209,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     private long quarter;
     private long lastActivity;
     private long pingSeq;
+    private int pullsThisRound;
     private boolean started;
     private boolean stopped;
     private boolean ringDirty = true;
@@ -351,6 +362,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     private void round(long now) {
         round++;
         stats.rounds++;
+        pullsThisRound = 0;
         self = self.toBuilder().setHeartbeat(self.getHeartbeat() + 1).build();
         if (watchDirty) {
             rebuildWatched(now);
@@ -599,6 +611,35 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         }
         if (ack2.getStatesCount() > 0) {
             send(message.getFromAddress(), message().setAck2(ack2));
+        }
+        pullUnknown(message.getFromAddress(), ack);
+    }
+
+    /**
+     * The peer's sample named members this node has never heard of: ask that peer for them
+     * at once with a digest that any state beats. Its answer carries a fresh sample, so a
+     * node with a small view keeps pulling (up to {@link #PULLS_PER_ROUND} a round) until its
+     * samples show nothing new; otherwise it would learn of unknown members only from the
+     * samples others happen to send it, which takes minutes in a cluster of thousands.
+     */
+    private void pullUnknown(String address, GossipAck ack) {
+        if (pullsThisRound >= PULLS_PER_ROUND) {
+            return;
+        }
+        GossipSyn.Builder pull = null;
+        for (Digest d : ack.getDigestsList()) {
+            String id = d.getNodeId();
+            if (!id.equals(self.getNodeId()) && !members.containsKey(id) && !isForgotten(id, d.getGeneration())) {
+                if (pull == null) {
+                    pull = GossipSyn.newBuilder().addDigests(digest(self));
+                }
+                pull.addDigests(Digest.newBuilder().setNodeId(id));
+            }
+        }
+        if (pull != null) {
+            pullsThisRound++;
+            stats.pulls++;
+            send(address, message().setSyn(pull));
         }
     }
 

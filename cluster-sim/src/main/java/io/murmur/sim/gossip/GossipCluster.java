@@ -119,10 +119,13 @@ public final class GossipCluster {
         return out;
     }
 
-    /** Has {@code id} announce that it leaves; from then on it no longer counts as live. */
-    public void leave(String id) {
+    /**
+     * Has {@code id} announce that it leaves ({@link Membership#leave}); from then on it no
+     * longer counts as live. {@code done} runs once its core has stopped.
+     */
+    public void leave(String id, Runnable done) {
         departed.add(id);
-        membership(id).leave(() -> { });
+        membership(id).leave(done);
     }
 
     /** What {@code observer} holds of {@code subject}; empty when it does not list it or has not started. */
