@@ -72,7 +72,10 @@ import java.util.random.RandomGenerator;
  * {@link MembershipSettings#suspicionTimeout()}, DOWN. The suspected node refutes by
  * raising its heartbeat past the suspicion's and spreading it as news; a node that
  * already knows a higher heartbeat tells the reporter instead of spreading a stale
- * suspicion. A DOWN node stays in the ring, keeps being pinged by its watchers, and is
+ * suspicion. Every node that comes to hold a suspicion also pings the suspect with the
+ * suspicion attached, at once and then every quarter until its deadline: a live suspect
+ * refutes and answers with its raised heartbeat, so a refutation does not depend on
+ * rumours alone outrunning the suspicion on a lossy network. A DOWN node stays in the ring, keeps being pinged by its watchers, and is
  * ALIVE again as soon as anyone hears a heartbeat from it past the one it was condemned at.
  *
  * <h2>A slow observer</h2>
@@ -137,6 +140,8 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         public long rejectedMessages;
         /** Extra exchanges started to pull members this node had never heard of. */
         public long pulls;
+        /** Pings sent to suspects with their suspicion attached. */
+        public long suspectsAsked;
     }
 
     /** What this node knows of one other member. */
@@ -151,6 +156,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         // suspicion
         Suspicion suspicion;
         long suspicionDeadline;
+        long askedAt;
         long condemnedHeartbeat;
         long downSince;
         long leftSince;
@@ -425,13 +431,14 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                 Suspicion s = Suspicion.newBuilder().setNodeId(m.id()).setGeneration(m.state.getGeneration())
                         .setHeartbeat(m.state.getHeartbeat()).setReporter(self.getNodeId()).build();
                 stats.suspicionsRaised++;
-                suspect(m, s, now);
-                // tell the suspect itself, so that it can refute at once if it is alive
-                send(m.state.getPeerAddress(), message().addSuspicions(s).setRumor(Rumor.getDefaultInstance()));
+                suspect(m, s, now); // which also tells the suspect itself, so that it can refute at once
             }
         }
         for (int i = suspects.size() - 1; i >= 0; i--) {
             Member m = suspects.get(i);
+            if (now < m.suspicionDeadline && now - m.askedAt >= quarterNanos / 2) {
+                askSuspect(m, now);
+            }
             if (now >= m.suspicionDeadline) {
                 setLiveness(m, Liveness.DOWN);
                 m.condemnedHeartbeat = m.suspicion.getHeartbeat();
@@ -691,7 +698,10 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
 
     private void onSuspicion(Suspicion s, long now) {
         if (s.getNodeId().equals(self.getNodeId())) {
-            if (s.getGeneration() == self.getGeneration() && self.getStatus() != MemberStatus.LEFT) {
+            if (s.getGeneration() == self.getGeneration() && self.getStatus() != MemberStatus.LEFT
+                    && self.getHeartbeat() < s.getHeartbeat() + REFUTE_MARGIN) {
+                // (a suspicion this node's heartbeat already refutes needs nothing more: every
+                // node that holds it asks this node directly and hears the heartbeat in the answer)
                 self = self.toBuilder()
                         .setHeartbeat(Math.max(self.getHeartbeat(), s.getHeartbeat()) + REFUTE_MARGIN).build();
                 stats.refutations++;
@@ -736,6 +746,21 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         log.debug("{}: suspects {} (reported by {} at heartbeat {})", self.getNodeId(), m.id(), s.getReporter(),
                 s.getHeartbeat());
         listener.livenessChanged(m.id(), Liveness.SUSPECT);
+        askSuspect(m, now);
+    }
+
+    /**
+     * Pings a suspect with the suspicion attached: a live suspect refutes it (if it has not
+     * already) and answers with its raised heartbeat, which is direct evidence. Asked when
+     * the suspicion arrives and at every quarter until the deadline, so that a refutation
+     * does not depend on rumours alone, or on one lossy round trip, reaching every node in time.
+     */
+    private void askSuspect(Member m, long now) {
+        m.askedAt = now;
+        stats.suspectsAsked++;
+        send(m.state.getPeerAddress(), message().addSuspicions(m.suspicion).setPing(Ping.newBuilder()
+                .setSeq(++pingSeq).setTarget(m.id()).setReplyTo(self.getNodeId())
+                .setReplyToAddress(self.getPeerAddress())));
     }
 
     private void revive(Member m, long now) {

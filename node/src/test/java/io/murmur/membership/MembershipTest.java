@@ -163,6 +163,46 @@ class MembershipTest {
     }
 
     @Test
+    void aSuspicionItsHeartbeatAlreadyRefutesRaisesNothingAgain() {
+        FakeCluster cluster = new FakeCluster(SETTINGS, 12);
+        Membership a = lone(cluster, "a");
+        long heartbeat = a.self().getHeartbeat();
+        a.onMessage("r", suspicion("r", "a", a.self().getGeneration(), heartbeat));
+        long refuted = a.self().getHeartbeat();
+        assertThat(refuted).isEqualTo(heartbeat + Membership.REFUTE_MARGIN);
+        // the same suspicion again, as every node holding it asks: the heartbeat already refutes it
+        for (int i = 0; i < 5; i++) {
+            a.onMessage("x" + i, suspicion("r", "a", a.self().getGeneration(), heartbeat));
+        }
+        assertThat(a.self().getHeartbeat()).isEqualTo(refuted);
+        assertThat(a.stats().refutations).isEqualTo(1);
+    }
+
+    @Test
+    void aNodeHoldingASuspicionAsksTheSuspectEveryQuarterAndItsAnswerClearsIt() {
+        FakeCluster cluster = new FakeCluster(SETTINGS, 13);
+        Membership a = lone(cluster, "a");
+        a.onMessage("c", rumor("c", state("b", 1, 1, 10), state("c", 1, 1, 1)));
+        int sentBefore = cluster.sent.size();
+        a.onMessage("c", suspicion("c", "b", 1, 10));
+        cluster.advance(SETTINGS.suspicionTimeout().minusMillis(1));
+        List<FakeCluster.Envelope> asks = cluster.sent.subList(sentBefore, cluster.sent.size()).stream()
+                .filter(e -> e.to().equals("b") && e.message().hasPing() && mentionsSuspicionOf(e.message(), "b"))
+                .toList();
+        assertThat(asks).as("asked at once and at every quarter before the deadline").hasSizeBetween(4, 5);
+        assertThat(a.liveness("b")).contains(Liveness.SUSPECT);
+
+        // b answers the last ask with a heartbeat past the suspicion: direct evidence, no margin needed
+        GossipMessage ask = asks.get(asks.size() - 1).message();
+        a.onMessage("b", from("b").setPingAck(io.murmur.proto.peer.PingAck.newBuilder()
+                .setSeq(ask.getPing().getSeq()).setHeartbeat(11)).build());
+        assertThat(a.liveness("b")).contains(Liveness.ALIVE);
+        cluster.advance(Duration.ofSeconds(2));
+        assertThat(a.liveness("b")).contains(Liveness.ALIVE);
+        assertThat(a.stats().markedDown).isZero();
+    }
+
+    @Test
     void aSuspicionAboutAnotherGenerationOfItselfIsIgnored() {
         FakeCluster cluster = new FakeCluster(SETTINGS, 5);
         Membership a = lone(cluster, "a");
