@@ -90,6 +90,18 @@ class GossipMembershipTest {
     }
 
     @Test
+    void suspicionsUnderTwentyPercentLossAreRefutedBeforeAnyoneCondemnsALiveNode() {
+        // at this loss watchers do suspect live nodes now and then; every holder of a suspicion
+        // asks the suspect directly, so the refutation reaches each of them before its deadline
+        GossipCluster cluster = converged(18, 30, LOSSY.withLoss(0.20), true);
+        int from = cluster.verdicts().size();
+        cluster.runFor(Duration.ofMinutes(10));
+        List<GossipCluster.Verdict> verdicts = cluster.verdicts().subList(from, cluster.verdicts().size());
+        assertThat(verdicts).as("suspicions were raised").anyMatch(v -> v.liveness() == Liveness.SUSPECT);
+        assertThat(downVerdicts(verdicts)).isZero();
+    }
+
+    @Test
     void aTwoSecondPauseCausesNoVerdictsByOrAboutThePausedNode() {
         GossipCluster cluster = converged(13, 20, LOSSY, true);
         SplittableRandom random = new SplittableRandom(13);
