@@ -99,7 +99,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     static final long REFUTE_MARGIN = 2;
     /**
      * How many extra exchanges a node may start in one round to pull members it has never
-     * heard of (see {@link #pullUnknown}): enough for a new node to learn a cluster of
+     * heard of (see pullUnknown): enough for a new node to learn a cluster of
      * thousands within a few rounds, bounded so that it costs nothing once views are full.
      */
     static final int PULLS_PER_ROUND = 8;
