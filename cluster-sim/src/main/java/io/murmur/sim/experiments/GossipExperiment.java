@@ -23,9 +23,9 @@ import java.util.SplittableRandom;
  * (1 s rounds):
  * <ul>
  *   <li><b>convergence</b>: a cluster of N nodes started at once through two seeds until
- *       every node lists every other; then one more node joins, and the rounds until every
- *       node lists it are compared with the goal of 2·log2(N); the bytes each node sends per
- *       second in steady state;</li>
+ *       every node lists every other; the bytes each node sends per second in steady state;
+ *       then new nodes join one by one, and the rounds until every node lists each are
+ *       compared with the goal of 2·log2(N); a few more join over a lossy, jittery link;</li>
  *   <li><b>detection</b>: in the same cluster, one node at a time crashes; seconds until every
  *       live node holds it DOWN (goal 5 s), then it restarts and every node must see it ALIVE
  *       again before the next crash;</li>
