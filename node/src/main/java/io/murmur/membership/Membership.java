@@ -698,10 +698,10 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
 
     private void onSuspicion(Suspicion s, long now) {
         if (s.getNodeId().equals(self.getNodeId())) {
-            if (s.getGeneration() == self.getGeneration() && self.getStatus() != MemberStatus.LEFT
-                    && self.getHeartbeat() < s.getHeartbeat() + REFUTE_MARGIN) {
-                // (a suspicion this node's heartbeat already refutes needs nothing more: every
-                // node that holds it asks this node directly and hears the heartbeat in the answer)
+            if (s.getGeneration() != self.getGeneration() || self.getStatus() == MemberStatus.LEFT) {
+                return;
+            }
+            if (self.getHeartbeat() < s.getHeartbeat() + REFUTE_MARGIN) {
                 self = self.toBuilder()
                         .setHeartbeat(Math.max(self.getHeartbeat(), s.getHeartbeat()) + REFUTE_MARGIN).build();
                 stats.refutations++;
@@ -711,6 +711,12 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                 if (reporter != null) {
                     send(reporter.state.getPeerAddress(), message().addNews(self).setRumor(Rumor.getDefaultInstance()));
                 }
+            } else if (selfNewsUntilRound < round) {
+                // the heartbeat already refutes it, but no longer travels as news: spread it once
+                // more. Copies of a suspicion this node refuted lately (every holder asks this node
+                // directly) cost nothing: their askers hear the heartbeat in the answer.
+                selfNewsUntilRound = round + settings.newsRounds();
+                freshStates.add(self);
             }
             return;
         }

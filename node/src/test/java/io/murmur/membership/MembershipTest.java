@@ -170,12 +170,34 @@ class MembershipTest {
         a.onMessage("r", suspicion("r", "a", a.self().getGeneration(), heartbeat));
         long refuted = a.self().getHeartbeat();
         assertThat(refuted).isEqualTo(heartbeat + Membership.REFUTE_MARGIN);
-        // the same suspicion again, as every node holding it asks: the heartbeat already refutes it
+        // the same suspicion again, as every node holding it asks: the heartbeat already refutes
+        // it and is still news, so nothing is raised or sent again
+        int sentBefore = cluster.sent.size();
         for (int i = 0; i < 5; i++) {
             a.onMessage("x" + i, suspicion("r", "a", a.self().getGeneration(), heartbeat));
         }
         assertThat(a.self().getHeartbeat()).isEqualTo(refuted);
         assertThat(a.stats().refutations).isEqualTo(1);
+        assertThat(cluster.sent.size()).isEqualTo(sentBefore);
+    }
+
+    @Test
+    void aStaleSuspicionAboutItselfSpreadsItsHeartbeatOnceItIsNoLongerNews() {
+        FakeCluster cluster = new FakeCluster(SETTINGS, 14);
+        Membership a = lone(cluster, "a");
+        a.onMessage("r", rumor("r", state("r", 1, 1, 1)));
+        // long after its last change, a's own state no longer rides along as news
+        cluster.advance(Duration.ofSeconds(SETTINGS.newsRounds() + 2));
+        a.onMessage("p", rumor("p", state("p", 1, 1, 1))); // a live peer to tell (r went silent long ago)
+        cluster.inFlight.clear();
+        long heartbeat = a.self().getHeartbeat();
+        int sentBefore = cluster.sent.size();
+        a.onMessage("x", suspicion("r", "a", a.self().getGeneration(), heartbeat - 5));
+        assertThat(a.self().getHeartbeat()).as("nothing to raise").isEqualTo(heartbeat);
+        assertThat(a.stats().refutations).isZero();
+        assertThat(cluster.sent.subList(sentBefore, cluster.sent.size())).as("its state goes out as news again")
+                .anyMatch(e -> e.to().equals("p")
+                        && e.message().getNewsList().stream().anyMatch(s -> s.getNodeId().equals("a")));
     }
 
     @Test
