@@ -51,7 +51,9 @@ import java.util.random.RandomGenerator;
  *       one lossy path does not look like a dead node;</li>
  *   <li>does a push-pull exchange with one random live peer: a bounded sample of digests
  *       goes out, the peer answers with the states it knows newer, the ones it wants, and
- *       its own sample; a third message closes it. Now and then it also gossips with a
+ *       its own sample; a third message closes it. When the peer's sample names members
+ *       this node has never heard of, it asks the peer for them with a further exchange
+ *       (a few a round at most), so a new node learns a large cluster within rounds. Now and then it also gossips with a
  *       seed, and probes a DOWN node.</li>
  * </ol>
  *
@@ -70,7 +72,10 @@ import java.util.random.RandomGenerator;
  * {@link MembershipSettings#suspicionTimeout()}, DOWN. The suspected node refutes by
  * raising its heartbeat past the suspicion's and spreading it as news; a node that
  * already knows a higher heartbeat tells the reporter instead of spreading a stale
- * suspicion. A DOWN node stays in the ring, keeps being pinged by its watchers, and is
+ * suspicion. Every node that comes to hold a suspicion also pings the suspect with the
+ * suspicion attached, at once and then every quarter until its deadline: a live suspect
+ * refutes and answers with its raised heartbeat, so a refutation does not depend on
+ * rumours alone outrunning the suspicion on a lossy network. A DOWN node stays in the ring, keeps being pinged by its watchers, and is
  * ALIVE again as soon as anyone hears a heartbeat from it past the one it was condemned at.
  *
  * <h2>A slow observer</h2>
@@ -94,6 +99,12 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     static final long REFUTE_MARGIN = 2;
     /** Rounds between two warnings that this node is still looking for its seeds. */
     private static final int JOIN_WARNING_ROUNDS = 30;
+    /**
+     * How many extra exchanges a node may start in one round to pull members it has never
+     * heard of (see pullUnknown): enough for a new node to learn a cluster of
+     * thousands within a few rounds, bounded so that it costs nothing once views are full.
+     */
+    static final int PULLS_PER_ROUND = 8;
 
     /** Who this node is, as it announces itself. */
     public record Identity(String nodeId, String clientAddress, String peerAddress, String rack, int vnodes,
@@ -129,6 +140,10 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         public long stalls;
         public long stalledNanos;
         public long rejectedMessages;
+        /** Extra exchanges started to pull members this node had never heard of. */
+        public long pulls;
+        /** Pings sent to suspects with their suspicion attached. */
+        public long suspectsAsked;
     }
 
     /** What this node knows of one other member. */
@@ -143,6 +158,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         // suspicion
         Suspicion suspicion;
         long suspicionDeadline;
+        long askedAt;
         long condemnedHeartbeat;
         long downSince;
         long leftSince;
@@ -201,6 +217,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     private long quarter;
     private long lastActivity;
     private long pingSeq;
+    private int pullsThisRound;
     private boolean started;
     private boolean stopped;
     private boolean ringDirty = true;
@@ -361,6 +378,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
             log.warn("{}: still joining after {} rounds: no seed has answered yet (seeds: {})", self.getNodeId(),
                     round, seeds);
         }
+        pullsThisRound = 0;
         self = self.toBuilder().setHeartbeat(self.getHeartbeat() + 1).build();
         if (watchDirty) {
             rebuildWatched(now);
@@ -423,13 +441,14 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                 Suspicion s = Suspicion.newBuilder().setNodeId(m.id()).setGeneration(m.state.getGeneration())
                         .setHeartbeat(m.state.getHeartbeat()).setReporter(self.getNodeId()).build();
                 stats.suspicionsRaised++;
-                suspect(m, s, now);
-                // tell the suspect itself, so that it can refute at once if it is alive
-                send(m.state.getPeerAddress(), message().addSuspicions(s).setRumor(Rumor.getDefaultInstance()));
+                suspect(m, s, now); // which also tells the suspect itself, so that it can refute at once
             }
         }
         for (int i = suspects.size() - 1; i >= 0; i--) {
             Member m = suspects.get(i);
+            if (now < m.suspicionDeadline && now - m.askedAt >= quarterNanos / 2) {
+                askSuspect(m, now);
+            }
             if (now >= m.suspicionDeadline) {
                 setLiveness(m, Liveness.DOWN);
                 m.condemnedHeartbeat = m.suspicion.getHeartbeat();
@@ -610,6 +629,35 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         if (ack2.getStatesCount() > 0) {
             send(message.getFromAddress(), message().setAck2(ack2));
         }
+        pullUnknown(message.getFromAddress(), ack);
+    }
+
+    /**
+     * The peer's sample named members this node has never heard of: ask that peer for them
+     * at once with a digest that any state beats. Its answer carries a fresh sample, so a
+     * node with a small view keeps pulling (up to {@link #PULLS_PER_ROUND} a round) until its
+     * samples show nothing new; otherwise it would learn of unknown members only from the
+     * samples others happen to send it, which takes minutes in a cluster of thousands.
+     */
+    private void pullUnknown(String address, GossipAck ack) {
+        if (pullsThisRound >= PULLS_PER_ROUND) {
+            return;
+        }
+        GossipSyn.Builder pull = null;
+        for (Digest d : ack.getDigestsList()) {
+            String id = d.getNodeId();
+            if (!id.equals(self.getNodeId()) && !members.containsKey(id) && !isForgotten(id, d.getGeneration())) {
+                if (pull == null) {
+                    pull = GossipSyn.newBuilder().addDigests(digest(self));
+                }
+                pull.addDigests(Digest.newBuilder().setNodeId(id));
+            }
+        }
+        if (pull != null) {
+            pullsThisRound++;
+            stats.pulls++;
+            send(address, message().setSyn(pull));
+        }
     }
 
     private void onPing(GossipMessage message) {
@@ -660,7 +708,10 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
 
     private void onSuspicion(Suspicion s, long now) {
         if (s.getNodeId().equals(self.getNodeId())) {
-            if (s.getGeneration() == self.getGeneration() && self.getStatus() != MemberStatus.LEFT) {
+            if (s.getGeneration() != self.getGeneration() || self.getStatus() == MemberStatus.LEFT) {
+                return;
+            }
+            if (self.getHeartbeat() < s.getHeartbeat() + REFUTE_MARGIN) {
                 self = self.toBuilder()
                         .setHeartbeat(Math.max(self.getHeartbeat(), s.getHeartbeat()) + REFUTE_MARGIN).build();
                 stats.refutations++;
@@ -670,6 +721,12 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                 if (reporter != null) {
                     send(reporter.state.getPeerAddress(), message().addNews(self).setRumor(Rumor.getDefaultInstance()));
                 }
+            } else if (selfNewsUntilRound < round) {
+                // the heartbeat already refutes it, but no longer travels as news: spread it once
+                // more. Copies of a suspicion this node refuted lately (every holder asks this node
+                // directly) cost nothing: their askers hear the heartbeat in the answer.
+                selfNewsUntilRound = round + settings.newsRounds();
+                freshStates.add(self);
             }
             return;
         }
@@ -705,6 +762,21 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         log.debug("{}: suspects {} (reported by {} at heartbeat {})", self.getNodeId(), m.id(), s.getReporter(),
                 s.getHeartbeat());
         listener.livenessChanged(m.id(), Liveness.SUSPECT);
+        askSuspect(m, now);
+    }
+
+    /**
+     * Pings a suspect with the suspicion attached: a live suspect refutes it (if it has not
+     * already) and answers with its raised heartbeat, which is direct evidence. Asked when
+     * the suspicion arrives and at every quarter until the deadline, so that a refutation
+     * does not depend on rumours alone, or on one lossy round trip, reaching every node in time.
+     */
+    private void askSuspect(Member m, long now) {
+        m.askedAt = now;
+        stats.suspectsAsked++;
+        send(m.state.getPeerAddress(), message().addSuspicions(m.suspicion).setPing(Ping.newBuilder()
+                .setSeq(++pingSeq).setTarget(m.id()).setReplyTo(self.getNodeId())
+                .setReplyToAddress(self.getPeerAddress())));
     }
 
     private void revive(Member m, long now) {

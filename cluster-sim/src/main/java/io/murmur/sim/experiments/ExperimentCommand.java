@@ -18,14 +18,16 @@ import java.util.concurrent.Callable;
                 "  spread    keys per node vs vnodes (10 and 100 nodes); keys moved by a join or leave",
                 "  failover  routing past failed nodes (1024 and 64 nodes): ring (view, walk)",
                 "            vs jump hash with key+1 or random re-probing vs a key->node",
-                "            table (HashMap; Redis if installed)"})
+                "            table (HashMap; Redis if installed)",
+                "  gossip    membership: convergence (10 to 2000 nodes), failure detection, false",
+                "            positives under loss and pauses, partition and heal"})
 public final class ExperimentCommand implements Callable<Integer> {
     /** The experiments by name. */
     public enum Name {
-        spread, failover
+        spread, failover, gossip
     }
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "spread or failover.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "spread, failover or gossip.")
     Name name;
 
     @Option(names = "--quick", description = "A reduced run that finishes in under a minute.")
@@ -62,6 +64,11 @@ public final class ExperimentCommand implements Callable<Integer> {
                     config = config.withoutRedis();
                 }
                 files = FailoverExperiment.run(config, dir, progress, stdout).files();
+            }
+            case gossip -> {
+                GossipExperiment.Config config = quick ? GossipExperiment.Config.quick(seed)
+                        : GossipExperiment.Config.full(seed);
+                files = GossipExperiment.run(config, dir, progress, stdout).files();
             }
             default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown experiment " + name);
         }

@@ -21,7 +21,7 @@ class ExperimentCommandTest {
     void anUnknownExperimentIsAUsageError() {
         StringWriter err = new StringWriter();
         assertThat(execute(err, "experiment", "nosuch")).isEqualTo(2);
-        assertThat(err.toString()).contains("spread").contains("failover");
+        assertThat(err.toString()).contains("spread").contains("failover").contains("gossip");
     }
 
     @Test
