@@ -39,7 +39,11 @@ class ClusterMembershipTest {
 
     /** Quicker rounds than the defaults, with the same margins against a busy machine. */
     private NodeAssembly start(String id, String seed) throws Exception {
-        Map<String, Object> extra = new HashMap<>();
+        return start(id, seed, Map.of());
+    }
+
+    private NodeAssembly start(String id, String seed, Map<String, Object> more) throws Exception {
+        Map<String, Object> extra = new HashMap<>(more);
         extra.put("node.id", id);
         extra.put("node.vnodes", 16);
         extra.put("membership.interval_millis", 250);
@@ -112,5 +116,21 @@ class ClusterMembershipTest {
             assertThat(a.membership().ringFingerprint()).isEqualTo(c2.membership().ringFingerprint());
         });
         assertThat(a.membership().ringFingerprint()).isNotEqualTo(0L);
+    }
+
+    @Test
+    void withLeaveOnShutdownAStoppingNodeLeavesInsteadOfGoingDown() throws Exception {
+        NodeAssembly a = start("a", null);
+        NodeAssembly b = start("b", peer(a), Map.of("membership.leave_on_shutdown", true));
+        await().atMost(Duration.ofSeconds(20)).until(() -> seen(a, "b")
+                .map(m -> m.status() == MemberStatus.NORMAL && m.liveness() == Liveness.ALIVE).orElse(false));
+
+        b.close(); // what SIGTERM does
+        running.remove(b);
+        MemberInfo left = seen(a, "b").orElseThrow();
+        assertThat(left.status()).isEqualTo(MemberStatus.LEFT);
+        // and nobody condemns it afterwards
+        Thread.sleep(3_000);
+        assertThat(seen(a, "b").orElseThrow().liveness()).isNotEqualTo(Liveness.DOWN);
     }
 }

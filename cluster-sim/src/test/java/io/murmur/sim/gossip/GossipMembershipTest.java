@@ -214,6 +214,41 @@ class GossipMembershipTest {
         assertThat(cluster.verdicts()).noneMatch(v -> v.subject().equals(node) && v.liveness() == Liveness.DOWN);
     }
 
+    @Test
+    void leftAndLongDownNodesAreForgottenAfterTheirTimeAndStayForgotten() {
+        MembershipSettings quickRemoval = SETTINGS.withRemoval(Duration.ofSeconds(30), Duration.ofSeconds(40));
+        GossipCluster cluster = new GossipCluster(23, LinkModel.LAN, quickRemoval, 2, 8, false);
+        cluster.addNodes(12);
+        assertThat(cluster.runUntil(cluster::fullViews, Duration.ofMillis(100), Duration.ofSeconds(60))).isPresent();
+        cluster.runFor(Duration.ofSeconds(5));
+        String leaver = cluster.live().get(4);
+        String crashed = cluster.live().get(7);
+        cluster.leave(leaver, () -> { });
+        cluster.runFor(Duration.ofSeconds(5));
+        cluster.simulation().crash(crashed);
+        List<String> others = cluster.liveExcept(leaver);
+        // still listed (LEFT, DOWN) well before their time is up
+        cluster.runFor(Duration.ofSeconds(15));
+        for (String o : others) {
+            assertThat(cluster.membership(o).state(leaver)).as("%s lists the leaver", o).isPresent();
+            assertThat(cluster.membership(o).liveness(crashed)).as(o).contains(Liveness.DOWN);
+            assertThat(cluster.membership(o).ring().contains(crashed)).as("a DOWN node keeps its ranges").isTrue();
+        }
+        // forgotten once the time is up, and gossip does not bring them back
+        cluster.runFor(Duration.ofSeconds(60));
+        for (String o : others) {
+            Membership m = cluster.membership(o);
+            assertThat(m.state(leaver)).as("%s forgot the leaver", o).isEmpty();
+            assertThat(m.state(crashed)).as("%s forgot the long-DOWN node", o).isEmpty();
+            assertThat(m.ring().contains(crashed)).as(o).isFalse();
+        }
+        assertThat(cluster.allAliveAndAgreed()).isTrue();
+        // a forgotten node that starts again (a new generation) is welcome
+        cluster.simulation().restart(crashed);
+        assertThat(cluster.runUntil(() -> cluster.allHold(crashed, Liveness.ALIVE, others), STEP,
+                Duration.ofSeconds(20))).isPresent();
+    }
+
     private static long tracedRun(long seed) {
         GossipCluster cluster = new GossipCluster(seed, LOSSY, SETTINGS, 2, 8, false);
         cluster.addNodes(12);
