@@ -59,6 +59,13 @@ import java.util.random.RandomGenerator;
  *       seed, and probes a DOWN node.</li>
  * </ol>
  *
+ * <h2>Joining</h2>
+ * A node started with seeds is JOINING while it reads one seed's whole member list, page
+ * by page in node id order ({@link MembershipSettings#maxStates()} states a page, the next
+ * asked for as soon as one arrives, a lost page asked again of another seed or member a
+ * round later), and NORMAL once it has read the last page: from its first moment as a
+ * member its ring holds every member its seed knew, however large the cluster.
+ *
  * <h2>News</h2>
  * A change of a member's state (a join, a status or vnode change, a new generation, a
  * refuted suspicion) and a new suspicion are <em>news</em>: whoever learns one passes it
