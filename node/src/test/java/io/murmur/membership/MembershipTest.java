@@ -327,14 +327,8 @@ class MembershipTest {
                 d.localPauseThreshold(), d.fanout(), d.newsRounds(), d.maxDigests(), d.maxStates(),
                 d.maxMessageBytes(), 1.0, d.removeLeftAfter(), d.removeDownAfter());
         FakeCluster cluster = new FakeCluster(alwaysSeed, 10);
-        Membership a = cluster.start("a", List.of());
         int others = 300;
-        for (int i = 0; i < others; i++) {
-            a.onMessage("x", rumor("x", state(String.format("m%03d", i), 1, 1, 1)));
-        }
-        // long enough for those members to be old news: a no longer pushes them on its own
-        cluster.advance(Duration.ofSeconds(15));
-        cluster.inFlight.clear();
+        seedKnowingOldMembers(cluster, others);
         Membership b = cluster.start("b", List.of("a"));
         // Without pulls b would hear of a's members only from the samples in the exchanges a
         // starts with b, in about one of a's rounds in 300.
@@ -346,16 +340,25 @@ class MembershipTest {
         assertThat(b.stats().pulls).isBetween(1L, 15L * Membership.PULLS_PER_ROUND);
     }
 
-    @Test
-    void aJoiningNodeReadsItsSeedsWholeMemberListInBoundedPagesBeforeItIsNormal() {
-        FakeCluster cluster = new FakeCluster(SETTINGS, 12);
+    /**
+     * Starts seed "a" knowing {@code count} other members, long enough ago for them to be old
+     * news: a no longer pushes them on its own.
+     */
+    private static Membership seedKnowingOldMembers(FakeCluster cluster, int count) {
         Membership a = cluster.start("a", List.of());
-        int others = 300;
-        for (int i = 0; i < others; i++) {
+        for (int i = 0; i < count; i++) {
             a.onMessage("x", rumor("x", state(String.format("m%03d", i), 1, 1, 1)));
         }
         cluster.advance(Duration.ofSeconds(15));
         cluster.inFlight.clear();
+        return a;
+    }
+
+    @Test
+    void aJoiningNodeReadsItsSeedsWholeMemberListInBoundedPagesBeforeItIsNormal() {
+        FakeCluster cluster = new FakeCluster(SETTINGS, 12);
+        int others = 300;
+        seedKnowingOldMembers(cluster, others);
         Membership b = cluster.start("b", List.of("a"));
         assertThat(b.self().getStatus()).isEqualTo(MemberStatus.JOINING);
         // 301 states at 64 a page: five round trips, well within one round

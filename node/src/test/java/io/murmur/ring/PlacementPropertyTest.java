@@ -24,11 +24,10 @@ class PlacementPropertyTest {
     @MethodSource("seeds")
     void matchesBruteForceAndBothFormsAgree(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        List<RingMember> members = RandomRings.members(rnd, RandomRings.SMALL);
-        RingSnapshot.TokenFunction tokens = seed % 4 == 0 ? RandomRings.crowdedTokens() : RingMember::tokenOf;
-        RingSnapshot ring = RingSnapshot.builder().addAll(members).precomputedReplicas(1 + rnd.nextInt(4))
-                .tokenFunction(tokens).build();
-        BruteForceRing brute = new BruteForceRing(members, tokens);
+        RandomRings.Case c = RandomRings.smallCase(rnd, seed);
+        List<RingMember> members = c.members();
+        RingSnapshot ring = c.ring();
+        BruteForceRing brute = c.brute();
         Set<String> down = randomSubset(rnd, members);
         NodeSet downSet = ring.nodeSet(down);
 

@@ -15,6 +15,18 @@ final class RandomRings {
 
     static final Shape SMALL = new Shape(24, 24, 6, 3);
 
+    /** A random small ring, with crowded tokens (collisions) one seed in four, and its brute-force twin. */
+    record Case(List<RingMember> members, RingSnapshot ring, BruteForceRing brute) {
+    }
+
+    static Case smallCase(SplittableRandom rnd, long seed) {
+        List<RingMember> members = members(rnd, SMALL);
+        RingSnapshot.TokenFunction tokens = seed % 4 == 0 ? crowdedTokens() : RingMember::tokenOf;
+        RingSnapshot ring = RingSnapshot.builder().addAll(members).precomputedReplicas(1 + rnd.nextInt(4))
+                .tokenFunction(tokens).build();
+        return new Case(members, ring, new BruteForceRing(members, tokens));
+    }
+
     static List<RingMember> members(SplittableRandom rnd, Shape shape) {
         int nodes = 1 + rnd.nextInt(shape.maxNodes());
         int racks = 1 + rnd.nextInt(shape.maxRacks());
