@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 
 import static io.murmur.testing.Requests.bytes;
 import static io.murmur.testing.Requests.ping;
@@ -18,23 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The frame decoder fed a few bytes at a time, as TCP may deliver them. */
 class ClientFrameDecoderTest {
-    /** Writes {@code stream} in random chunks of 1..maxChunk bytes and collects what comes out. */
     private static List<Object> feed(EmbeddedChannel ch, byte[] stream, long seed, int maxChunk, List<ByteBuf> inputs) {
-        SplittableRandom random = new SplittableRandom(seed);
-        List<Object> out = new ArrayList<>();
-        int at = 0;
-        while (at < stream.length) {
-            int n = Math.min(stream.length - at, 1 + random.nextInt(maxChunk));
-            ByteBuf chunk = Unpooled.buffer(n).writeBytes(stream, at, n);
-            inputs.add(chunk);
-            ch.writeInbound(chunk);
-            at += n;
-            Object o;
-            while ((o = ch.readInbound()) != null) {
-                out.add(o);
-            }
-        }
-        return out;
+        return ChunkedFeed.feed(ch, stream, seed, maxChunk, inputs);
     }
 
     @Test
