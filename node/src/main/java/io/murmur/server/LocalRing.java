@@ -69,8 +69,11 @@ final class LocalRing {
             throw new IllegalArgumentException("vnodes must be between 1 and " + RingMember.MAX_VNODES + ", got "
                     + vnodes);
         }
-        int previous = gossip.call(m -> m.self().getVnodes()).join();
-        RingSnapshot before = gossip.call(m -> m.ring()).join();
+        record Before(int vnodes, RingSnapshot ring) {
+        }
+        Before now = gossip.call(m -> new Before(m.self().getVnodes(), m.ring())).join();
+        int previous = now.vnodes();
+        RingSnapshot before = now.ring();
         if (previous == vnodes) {
             return new Change(previous, vnodes, before.epoch(), 0, 0);
         }
