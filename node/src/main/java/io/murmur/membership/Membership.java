@@ -174,6 +174,8 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         long newsUntilRound = -1;
         int index;
         boolean forgotten;
+        /** In the {@code hot} queue of news. */
+        boolean queued;
 
         Member(MemberState state) {
             this.state = state;
@@ -508,7 +510,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         }
         forgotten.values().removeIf(f -> f[1] <= now);
         while (!hot.isEmpty() && (hot.peekFirst().newsUntilRound < round || hot.peekFirst().forgotten)) {
-            hot.pollFirst();
+            hot.pollFirst().queued = false;
         }
     }
 
@@ -980,9 +982,11 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     }
 
     private void markNews(Member m) {
-        boolean wasHot = m.newsUntilRound >= round;
         m.newsUntilRound = round + settings.newsRounds();
-        if (!wasHot) {
+        if (!m.queued) {
+            // once in the queue, never twice: a member hot again before its old entry left it
+            // keeps that entry, so no message carries its state twice
+            m.queued = true;
             hot.addLast(m);
         }
         freshStates.add(m.state);
