@@ -174,8 +174,6 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         long newsUntilRound = -1;
         int index;
         boolean forgotten;
-        /** In the {@code hot} queue of news. */
-        boolean queued;
 
         Member(MemberState state) {
             this.state = state;
@@ -510,7 +508,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         }
         forgotten.values().removeIf(f -> f[1] <= now);
         while (!hot.isEmpty() && (hot.peekFirst().newsUntilRound < round || hot.peekFirst().forgotten)) {
-            hot.pollFirst().queued = false;
+            hot.pollFirst();
         }
     }
 
@@ -982,11 +980,9 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     }
 
     private void markNews(Member m) {
+        boolean wasHot = m.newsUntilRound >= round;
         m.newsUntilRound = round + settings.newsRounds();
-        if (!m.queued) {
-            // once in the queue, never twice: a member hot again before its old entry left it
-            // keeps that entry, so no message carries its state twice
-            m.queued = true;
+        if (!wasHot) {
             hot.addLast(m);
         }
         freshStates.add(m.state);
