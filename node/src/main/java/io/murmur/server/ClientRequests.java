@@ -20,7 +20,11 @@ import io.murmur.proto.client.SetVnodesReply;
 import io.murmur.proto.client.LeaveReply;
 import io.murmur.membership.MemberInfo;
 import io.murmur.membership.MembershipView;
-import io.murmur.replication.LocalCoordinator;
+import io.murmur.proto.client.ReplicaAnswer;
+import io.murmur.proto.client.VersionSummary;
+import io.murmur.replication.Outcomes;
+import io.murmur.replication.Replication;
+import io.murmur.runtime.HintStore;
 import io.murmur.ring.RingMember;
 import io.murmur.ring.RingSnapshot;
 import io.murmur.runtime.StorageException;
@@ -38,6 +42,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -69,22 +75,22 @@ public final class ClientRequests implements RequestDispatcher {
     private final Identity identity;
     private final LocalRing ring;
     private final GossipService gossip;
-    private final LocalCoordinator coordinator;
+    private final Replication replication;
     private final Executor requestExecutor;
     private final int maxKeyBytes;
     private final int maxValueBytes;
     private final int replicationFactor;
 
-    ClientRequests(Identity identity, LocalRing ring, GossipService gossip, LocalCoordinator coordinator,
+    ClientRequests(Identity identity, LocalRing ring, GossipService gossip, Replication replication,
                    Executor requestExecutor, int maxKeyBytes, int maxValueBytes) {
         this.identity = identity;
         this.ring = ring;
         this.gossip = gossip;
-        this.coordinator = coordinator;
+        this.replication = replication;
         this.requestExecutor = requestExecutor;
         this.maxKeyBytes = maxKeyBytes;
         this.maxValueBytes = maxValueBytes;
-        this.replicationFactor = 1;
+        this.replicationFactor = replication.settings().n();
     }
 
     @Override
@@ -131,7 +137,9 @@ public final class ClientRequests implements RequestDispatcher {
                 .setProtocolVersion(PROTOCOL_VERSION)
                 .setRingEpoch(snapshot.epoch())
                 .setRingFingerprint(view.ringFingerprint());
+        Map<String, HintStore.Pending> hints = replication.hintsPending();
         for (MemberInfo m : view.members()) {
+            HintStore.Pending held = hints.get(m.nodeId());
             Member.Builder member = Member.newBuilder()
                     .setNodeId(m.nodeId())
                     .setHost(host(m.clientAddress()))
@@ -146,7 +154,9 @@ public final class ClientRequests implements RequestDispatcher {
                     .setHeartbeat(m.heartbeat())
                     .setGeneration(m.generation())
                     .setLoadBytes(m.loadBytes())
-                    .setKeyEstimate(m.keyEstimate());
+                    .setKeyEstimate(m.keyEstimate())
+                    .setHintsPending(held == null ? 0 : held.count())
+                    .setHintBytes(held == null ? 0 : held.bytes());
             if (!Double.isNaN(m.phi())) {
                 member.setPhi(m.phi());
             }
@@ -196,18 +206,20 @@ public final class ClientRequests implements RequestDispatcher {
             return done(invalid);
         }
         byte[] key = get.getKey().toByteArray();
-        try {
-            VersionedRecord hot = coordinator.readIfInMemory(key);
-            if (hot != null) {
-                return done(Reply.of(getReply(id, hot)));
-            }
-        } catch (StorageException e) {
-            return done(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "storage error: " + e.getMessage())));
-        }
-        return run(id, () -> getReply(id, coordinator.read(key)));
+        int r = get.hasR() ? get.getR() : 0;
+        boolean verbose = get.getVerbose();
+        return runAsync(id, reply -> replication.read(key, r, verbose, result -> reply.complete(switch (result.status()) {
+            case OK -> Reply.of(getReply(id, result, verbose));
+            case UNAVAILABLE -> Reply.of(Errors.error(id, ErrorCode.UNAVAILABLE, result.message()));
+            case TIMEOUT -> Reply.of(Response.newBuilder().setRequestId(id).setError(
+                    io.murmur.proto.client.Error.newBuilder().setCode(ErrorCode.TIMEOUT)
+                            .setMessage(result.message()).setAcks(result.replies())).build());
+            case FAILED -> Reply.of(Errors.error(id, ErrorCode.INTERNAL, result.message()));
+        })));
     }
 
-    private static Response getReply(long id, VersionedRecord record) {
+    private Response getReply(long id, Outcomes.ReadResult result, boolean verbose) {
+        VersionedRecord record = result.record();
         GetReply.Builder reply = GetReply.newBuilder();
         for (Version v : record.siblings()) {
             reply.addSiblings(Sibling.newBuilder()
@@ -218,6 +230,21 @@ public final class ClientRequests implements RequestDispatcher {
         }
         if (!record.isEmpty()) {
             reply.setContext(ByteString.copyFrom(RecordCodec.encodeClock(record.context())));
+        }
+        if (verbose) {
+            reply.setCoordinator(identity.nodeId());
+            for (Outcomes.ReplicaAnswer answer : result.answers()) {
+                ReplicaAnswer.Builder a = ReplicaAnswer.newBuilder().setNodeId(answer.nodeId())
+                        .setOutcome(answer.outcome());
+                for (Version v : answer.record().siblings()) {
+                    a.addVersions(VersionSummary.newBuilder()
+                            .setDot(v.dot().node() + ":" + v.dot().counter())
+                            .setTombstone(v.isTombstone())
+                            .setWrittenAtMillis(v.writtenAtMillis())
+                            .setValueBytes(v.isTombstone() ? 0 : v.value().length));
+                }
+                reply.addReplicas(a);
+            }
         }
         return Response.newBuilder().setRequestId(id).setGet(reply).build();
     }
@@ -262,10 +289,15 @@ public final class ClientRequests implements RequestDispatcher {
         }
         byte[] key = keyBytes.toByteArray();
         VectorClock ctx = context;
-        return run(id, () -> {
-            Version written = coordinator.write(key, ctx, value);
-            return reply.apply(ByteString.copyFrom(RecordCodec.encodeClock(written.history())));
-        });
+        int quorum = w == null ? 0 : w;
+        return runAsync(id, done -> replication.write(key, ctx, value, quorum, result -> done.complete(switch (result.status()) {
+            case OK -> Reply.of(reply.apply(ByteString.copyFrom(RecordCodec.encodeClock(result.context()))));
+            case UNAVAILABLE -> Reply.of(Errors.error(id, ErrorCode.UNAVAILABLE, result.message()));
+            case TIMEOUT -> Reply.of(Response.newBuilder().setRequestId(id).setError(
+                    io.murmur.proto.client.Error.newBuilder().setCode(ErrorCode.TIMEOUT)
+                            .setMessage(result.message()).setAcks(result.acks())).build());
+            case FAILED -> Reply.of(Errors.error(id, ErrorCode.INTERNAL, result.message()));
+        })));
     }
 
     private Reply checkKey(long id, ByteString key) {
@@ -296,11 +328,19 @@ public final class ClientRequests implements RequestDispatcher {
     }
 
     private CompletionStage<Reply> run(long id, Supplier<Response> work) {
+        return runAsync(id, reply -> reply.complete(Reply.of(work.get())));
+    }
+
+    /**
+     * Starts {@code work} on the request executor; it completes the reply, maybe later on
+     * another thread. A storage or internal failure while starting becomes INTERNAL.
+     */
+    private CompletionStage<Reply> runAsync(long id, Consumer<CompletableFuture<Reply>> work) {
         CompletableFuture<Reply> reply = new CompletableFuture<>();
         try {
             requestExecutor.execute(() -> {
                 try {
-                    reply.complete(Reply.of(work.get()));
+                    work.accept(reply);
                 } catch (StorageException e) {
                     log.error("storage failed serving request {}", id, e);
                     reply.complete(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "storage error: " + e.getMessage())));

@@ -42,6 +42,9 @@ final class GossipService implements AutoCloseable {
     private final ScheduledExecutorService loop;
     private final Membership membership;
     private final Ring ring = new Ring();
+    /** Peers' addresses and who is DOWN, as membership last said; replaced whole, read without locks. */
+    private volatile Peers peers = new Peers(java.util.Map.of(), java.util.Set.of());
+    private volatile ScheduledFuture<?> peersRefresh;
     private final CompletableFuture<Void> left = new CompletableFuture<>();
     private volatile ScheduledFuture<?> loadReport;
 
@@ -75,11 +78,13 @@ final class GossipService implements AutoCloseable {
                     @Override
                     public void ringChanged(RingSnapshot snapshot) {
                         ring.update(previous -> snapshot);
+                        publishPeers();
                     }
 
                     @Override
                     public void livenessChanged(String node, Liveness liveness) {
                         log.debug("{} is now {}", node, liveness);
+                        publishPeers();
                     }
                 });
         core[0] = membership;
@@ -87,7 +92,10 @@ final class GossipService implements AutoCloseable {
             loop.submit(() -> {
                 ring.update(previous -> membership.ring());
                 membership.start();
+                publishPeers();
             }).get();
+            // addresses change without a verdict (a member restarted on another port): refresh now and then too
+            peersRefresh = loop.scheduleWithFixedDelay(this::publishPeers, 1, 1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             transport.close();
@@ -100,6 +108,48 @@ final class GossipService implements AutoCloseable {
 
     static GossipService start(NodeConfig config, String nodeId, long generation, int vnodes, int clientPort) {
         return new GossipService(config, nodeId, generation, vnodes, clientPort);
+    }
+
+    /** Peer addresses by node id, and the nodes held DOWN. */
+    private record Peers(java.util.Map<String, String> addresses, java.util.Set<String> down) {
+    }
+
+    /** Rebuilds {@link #peers} from the core; on the gossip thread. */
+    private void publishPeers() {
+        Membership m = membership;
+        if (m == null) {
+            return;
+        }
+        java.util.Map<String, String> addresses = new java.util.HashMap<>();
+        java.util.Set<String> down = new java.util.HashSet<>();
+        for (io.murmur.membership.MemberInfo info : m.view().members()) {
+            addresses.put(info.nodeId(), info.peerAddress());
+            if (info.liveness() == Liveness.DOWN) {
+                down.add(info.nodeId());
+            }
+        }
+        peers = new Peers(java.util.Map.copyOf(addresses), java.util.Set.copyOf(down));
+    }
+
+    /** The cluster as replication sees it: the published ring, and who is live where; never blocks. */
+    io.murmur.replication.Topology topology() {
+        return new io.murmur.replication.Topology() {
+            @Override
+            public RingSnapshot ring() {
+                return ring.current();
+            }
+
+            @Override
+            public boolean isLive(String nodeId) {
+                Peers p = peers;
+                return p.addresses().containsKey(nodeId) && !p.down().contains(nodeId);
+            }
+
+            @Override
+            public String addressOf(String nodeId) {
+                return peers.addresses().get(nodeId);
+            }
+        };
     }
 
     /** The ring as membership last published it; never blocks. */
@@ -196,6 +246,10 @@ final class GossipService implements AutoCloseable {
         ScheduledFuture<?> report = loadReport;
         if (report != null) {
             report.cancel(false);
+        }
+        ScheduledFuture<?> refresh = peersRefresh;
+        if (refresh != null) {
+            refresh.cancel(false);
         }
         try {
             call(m -> {

@@ -1,10 +1,10 @@
 package io.murmur.server;
 
-import io.murmur.replication.LocalCoordinator;
 import io.murmur.runtime.Clock;
 import io.murmur.runtime.Storage;
 import io.murmur.runtime.StorageException;
 import io.murmur.storage.CachingStorage;
+import io.murmur.storage.RocksDbHintStore;
 import io.murmur.storage.RocksDbStorage;
 import io.murmur.storage.StorageOptions;
 import io.murmur.proto.client.ErrorCode;
@@ -53,6 +53,7 @@ public final class NodeAssembly implements AutoCloseable {
     private final ClientListener listener;
     private final LocalRing ring;
     private final GossipService gossip;
+    private final ReplicationService replication;
     private final String nodeId;
     private final long generation;
     private boolean closed;
@@ -66,7 +67,6 @@ public final class NodeAssembly implements AutoCloseable {
         this.storage = config.cacheBytes > 0 ? new CachingStorage(rocks, config.cacheBytes) : rocks;
         this.requestExecutor = new ThreadPoolExecutor(config.requestThreads, config.requestThreads,
                 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), daemonThreads("murmur-request"));
-        LocalCoordinator coordinator = new LocalCoordinator(nodeId, storage, Clock.SYSTEM, config.maxClockEntries);
         // Clients learn the bound port from ClusterInfo, and it is known only after binding
         // (port 0 asks for an ephemeral one), so the listener starts with a dispatcher that
         // answers UNAVAILABLE until the real one is in place.
@@ -100,11 +100,14 @@ public final class NodeAssembly implements AutoCloseable {
         }
         this.gossip = gossiping;
         this.ring = new LocalRing(nodeId, rocks, gossip);
+        String peerAddress = config.advertiseHost + ":" + gossip.peerAddress().getPort();
+        this.replication = new ReplicationService(nodeId, peerAddress, config.replication, storage,
+                new RocksDbHintStore(rocks), requestExecutor, (to, message) -> { }, gossip.topology());
         gossip.reportLoad(LOAD_REPORT_MILLIS, requestExecutor, rocks::approximateDataBytes, rocks::approximateKeyCount);
         ClientRequests requests = new ClientRequests(
                 new ClientRequests.Identity(config.clusterName, nodeId, config.advertiseHost,
                         listener.localAddress().getPort(), gossip.peerAddress().getPort(), config.rack),
-                ring, gossip, coordinator, requestExecutor, config.maxKeyBytes, config.maxValueBytes);
+                ring, gossip, replication.replication(), requestExecutor, config.maxKeyBytes, config.maxValueBytes);
         dispatcher.set(requests);
     }
 
@@ -235,6 +238,7 @@ public final class NodeAssembly implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         listener.close();
+        replication.close();
         gossip.close();
         requestExecutor.shutdown();
         try {

@@ -1,6 +1,7 @@
 package io.murmur.server;
 
 import io.murmur.membership.MembershipSettings;
+import io.murmur.replication.ReplicationSettings;
 import io.murmur.ring.RingMember;
 import io.murmur.storage.SyncMode;
 
@@ -57,6 +58,7 @@ public final class NodeConfig {
     public final long shutdownDrainMillis;
 
     public final MembershipSettings membership;
+    public final ReplicationSettings replication;
     public final boolean leaveOnShutdown;
     public final int maxPeerFrameBytes;
 
@@ -172,6 +174,27 @@ public final class NodeConfig {
                 Duration.ofSeconds(r.longValue("membership.remove_down_after_seconds",
                         d.removeDownAfter().toSeconds(), 1, 365L * 86_400)));
         leaveOnShutdown = r.bool("membership.leave_on_shutdown", false);
+
+        ReplicationSettings rd = ReplicationSettings.DEFAULTS;
+        int n = r.integer("replication.n", rd.n(), 1, ReplicationSettings.MAX_N);
+        int readQuorum = r.integer("replication.r", rd.r(), 1, ReplicationSettings.MAX_N);
+        int writeQuorum = r.integer("replication.w", rd.w(), 1, ReplicationSettings.MAX_N);
+        if (readQuorum > n || writeQuorum > n) {
+            throw r.error(readQuorum > n ? "replication.r" : "replication.w",
+                    "must be at most replication.n (" + n + "): r=" + readQuorum + ", w=" + writeQuorum);
+        }
+        replication = new ReplicationSettings(n, readQuorum, writeQuorum,
+                r.longValue("replication.timeout_millis", rd.timeoutMillis(), 1, 600_000),
+                r.bool("replication.hints_count_toward_w", rd.hintsCountTowardW()),
+                maxClockEntries,
+                r.longValue("replication.hint_window_seconds", rd.hintWindowMillis() / 1000, 1, 30L * 86_400) * 1000,
+                r.longValue("replication.max_hint_bytes_per_target", rd.maxHintBytesPerTarget(), 1024, 1L << 40),
+                r.longValue("replication.hint_replay_bytes_per_second", rd.hintReplayBytesPerSecond(), 1024,
+                        1L << 34),
+                rd.hintReplayIntervalMillis(),
+                r.integer("replication.max_read_repairs_in_flight", rd.maxReadRepairsInFlight(), 0, 1 << 20),
+                r.longValue("replication.tombstone_grace_seconds", rd.tombstoneGraceMillis() / 1000, 0,
+                        3650L * 86_400) * 1000);
         // a gossip message and its frame envelope
         maxPeerFrameBytes = membership.maxMessageBytes() * 2 + 1024;
 

@@ -83,6 +83,7 @@ public final class RocksDbStorage implements Storage {
     private final List<ColumnFamilyHandle> handles;
     private final ColumnFamilyHandle dataFamily;
     private final ColumnFamilyHandle metaFamily;
+    private final ColumnFamilyHandle hintsFamily;
     /** Option objects, closed in reverse order after the database. */
     private final List<AutoCloseable> owned;
     private final WriteOptions dataWrites;
@@ -107,6 +108,7 @@ public final class RocksDbStorage implements Storage {
         this.handles = List.copyOf(handles);
         this.dataFamily = handles.get(1);
         this.metaFamily = handles.get(3);
+        this.hintsFamily = handles.get(2);
         this.owned = owned;
         this.dataWrites = own(owned, new WriteOptions()
                 .setDisableWAL(false)
@@ -374,6 +376,57 @@ public final class RocksDbStorage implements Storage {
     private RocksIterator newScanIterator() {
         ensureOpen();
         return db.newIterator(dataFamily, scanReads);
+    }
+
+    // ---- the hints family, for RocksDbHintStore
+
+    void putHint(byte[] key, byte[] value) {
+        hintsCall("write", () -> {
+            db.put(hintsFamily, dataWrites, key, value);
+            return null;
+        });
+    }
+
+    byte[] getHint(byte[] key) {
+        return hintsCall("read", () -> db.get(hintsFamily, key));
+    }
+
+    void deleteHint(byte[] key) {
+        hintsCall("delete", () -> {
+            db.delete(hintsFamily, dataWrites, key);
+            return null;
+        });
+    }
+
+    /** Visits hints in key order from {@code from} while the visitor returns true. */
+    void scanHints(byte[] from, java.util.function.BiPredicate<byte[], byte[]> visitor) {
+        hintsCall("scan", () -> {
+            try (RocksIterator it = db.newIterator(hintsFamily, scanReads)) {
+                for (it.seek(from); it.isValid(); it.next()) {
+                    if (!visitor.test(it.key(), it.value())) {
+                        break;
+                    }
+                }
+                it.status();
+            }
+            return null;
+        });
+    }
+
+    private interface HintsWork<T> {
+        T run() throws RocksDBException;
+    }
+
+    private <T> T hintsCall(String what, HintsWork<T> work) {
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            return work.run();
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot " + what + " hints in " + dir + ": " + e.getMessage(), e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
     }
 
     /** The value stored under {@code name} in the {@code meta} family, if any. */

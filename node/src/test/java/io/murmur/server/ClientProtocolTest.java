@@ -163,9 +163,10 @@ class ClientProtocolTest {
     @Test
     void quorumLargerThanTheReplicationFactorIsRefusedAndChangesNothing() throws Exception {
         Response r = client.call(io.murmur.proto.client.Request.newBuilder().setRequestId(1)
-                .setPut(io.murmur.proto.client.Put.newBuilder().setKey(bytes("k")).setValue(bytes("v")).setW(2))
+                .setPut(io.murmur.proto.client.Put.newBuilder().setKey(bytes("k")).setValue(bytes("v")).setW(4))
                 .build());
         assertThat(r.getError().getCode()).isEqualTo(ErrorCode.INVALID_REQUEST);
+        assertThat(r.getError().getMessage()).contains("w=4").contains("replication factor 3");
         assertThat(client.call(get(2, bytes("k"))).getGet().getSiblingsCount()).isZero();
     }
 }

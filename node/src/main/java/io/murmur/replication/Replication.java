@@ -1,0 +1,926 @@
+package io.murmur.replication;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.murmur.proto.peer.ForwardOutcome;
+import io.murmur.proto.peer.ForwardReply;
+import io.murmur.proto.peer.ForwardWrite;
+import io.murmur.proto.peer.Read;
+import io.murmur.proto.peer.ReadReply;
+import io.murmur.proto.peer.ReplicaMessage;
+import io.murmur.proto.peer.Store;
+import io.murmur.proto.peer.StoreAck;
+import io.murmur.proto.peer.StoreKind;
+import io.murmur.replication.Outcomes.ReadResult;
+import io.murmur.replication.Outcomes.ReplicaAnswer;
+import io.murmur.replication.Outcomes.Status;
+import io.murmur.replication.Outcomes.WriteResult;
+import io.murmur.ring.Placement;
+import io.murmur.ring.RingSnapshot;
+import io.murmur.ring.Token;
+import io.murmur.runtime.Clock;
+import io.murmur.runtime.HintStore;
+import io.murmur.runtime.PeerNetwork;
+import io.murmur.runtime.Scheduler;
+import io.murmur.runtime.Storage;
+import io.murmur.runtime.StorageException;
+import io.murmur.storage.RecordCodec;
+import io.murmur.proto.ClockEntry;
+import io.murmur.version.Dot;
+import io.murmur.version.VectorClock;
+import io.murmur.version.Version;
+import io.murmur.version.VersionedRecord;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The replication core of one node: coordinates clients' reads and writes over the
+ * replicas of each key, serves other coordinators as a replica, and keeps and replays
+ * hints. No I/O of its own: it acts through {@link Storage}, {@link HintStore},
+ * {@link PeerNetwork}, {@link Scheduler} and {@link Clock}, so the same code serves
+ * traffic on a real node and runs in the simulator.
+ *
+ * <p>Design note. Each client request is a small state machine ({@link WriteRequest},
+ * {@link ReadRequest}, {@link ForwardRequest}) registered under a request id until its
+ * deadline; replicas' answers find it by the id they echo. Which nodes to ask is decided
+ * once, before anything is sent: the key's replicas are the first {@code n} nodes of its
+ * preference list, and if fewer of them (plus stand-ins, when those count) are live than
+ * the quorum asks for, the request is refused as UNAVAILABLE with nothing written. A
+ * cluster with fewer than {@code n} nodes keeps one copy per node, and quorums count
+ * against the copies that exist.
+ *
+ * <p>A write is coordinated by one of the key's replicas (any other node forwards it),
+ * because the new version's dot is the coordinator's next counter for the key, taken from
+ * its own record in one atomic update. The version then goes to every live replica; each
+ * down replica's copy goes to a stand-in (the next live node clockwise past the replicas)
+ * that keeps it as a hint, or, when there is none, to a hint on the coordinator itself.
+ * A replica that has not acknowledged by the deadline gets a hint on the coordinator too,
+ * so a write that reached W replicas reaches all of them eventually.
+ *
+ * <p>A read asks every live replica, answers once {@code r} have replied with their
+ * reconciliation (dominated versions dropped, concurrent ones kept as siblings), and
+ * keeps listening until all have replied or the deadline passes; then every replica whose
+ * record differs from the reconciliation of all replies is sent that reconciliation (read
+ * repair, bounded by {@code maxReadRepairsInFlight}).
+ *
+ * <p>Methods may be called from many threads at once (a real node calls them from its
+ * request threads); each request's state is guarded by its own monitor and callbacks run
+ * outside it. In the simulator everything runs on one thread, in a seeded order.
+ */
+public final class Replication {
+    private final String self;
+    private final String selfAddress;
+    private final ReplicationSettings settings;
+    private final Storage storage;
+    private final HintStore hints;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final PeerNetwork<ReplicaMessage> network;
+    private final Topology topology;
+    private final AtomicLong nextRequestId = new AtomicLong(1);
+    private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Repair> repairs = new ConcurrentHashMap<>();
+    /** Hint replays in flight: request id → the hint. Touched only by the replay timer and acks. */
+    private final ConcurrentHashMap<Long, Replay> replays = new ConcurrentHashMap<>();
+    private final Stats stats = new Stats();
+    private volatile boolean running;
+    private Scheduler.Cancellable replayTimer;
+
+    public Replication(String self, String selfAddress, ReplicationSettings settings, Storage storage,
+                       HintStore hints, Clock clock, Scheduler scheduler, PeerNetwork<ReplicaMessage> network,
+                       Topology topology) {
+        this.self = Objects.requireNonNull(self, "self");
+        this.selfAddress = Objects.requireNonNull(selfAddress, "selfAddress");
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.storage = Objects.requireNonNull(storage, "storage");
+        this.hints = Objects.requireNonNull(hints, "hints");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.network = Objects.requireNonNull(network, "network");
+        this.topology = Objects.requireNonNull(topology, "topology");
+    }
+
+    /** Starts replaying hints. */
+    public void start() {
+        running = true;
+        scheduleReplay();
+    }
+
+    /** Stops the replay timer; requests in flight end at their deadlines or never. */
+    public void stop() {
+        running = false;
+        Scheduler.Cancellable t = replayTimer;
+        if (t != null) {
+            t.cancel();
+        }
+    }
+
+    public ReplicationSettings settings() {
+        return settings;
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /**
+     * Writes a new version of {@code key} superseding what {@code context} covers, and
+     * calls {@code done} once with the outcome (maybe on another thread, maybe before this
+     * returns).
+     *
+     * @param value a value, or {@code null} for a tombstone
+     * @param w     acknowledgements to wait for, or 0 for the cluster default
+     */
+    public void write(byte[] key, VectorClock context, byte[] value, int w, Consumer<WriteResult> done) {
+        write(key, context, value, w, done, false);
+    }
+
+    private void write(byte[] key, VectorClock context, byte[] value, int w, Consumer<WriteResult> done,
+                       boolean forwarded) {
+        stats.writes.incrementAndGet();
+        RingSnapshot ring = topology.ring();
+        long token = Token.of(key);
+        int n = Math.min(settings.n(), ring.size());
+        if (n == 0) {
+            stats.unavailable.incrementAndGet();
+            done.accept(WriteResult.failed(Status.UNAVAILABLE, 0, "the ring is empty: no node owns any key yet"));
+            return;
+        }
+        List<String> replicas = ring.preferenceList(token, n);
+        int quorum = Math.min(w > 0 ? w : settings.w(), n);
+        if (!replicas.contains(self) && !forwarded) {
+            forward(key, context, value, w, replicas, done);
+            return;
+        }
+        Placement placement = ring.placement(token, n, id -> !isLive(id));
+        List<String> live = new ArrayList<>(n);
+        Map<String, String> standIns = new LinkedHashMap<>();
+        for (int i = 0; i < placement.healthyCount(); i++) {
+            String node = placement.healthy(i);
+            String covers = placement.standsInFor(i);
+            if (covers == null) {
+                live.add(node);
+            } else if (!node.equals(self)) {
+                standIns.put(node, covers); // (when this node is the stand-in, it keeps the hint itself below)
+            }
+        }
+        if (!live.contains(self)) {
+            live.add(0, self); // a forwarded write's coordinator that is not (or no longer) a replica
+        }
+        int possible = live.size() + (settings.hintsCountTowardW() ? standIns.size() : 0);
+        if (possible < quorum) {
+            stats.unavailable.incrementAndGet();
+            done.accept(WriteResult.failed(Status.UNAVAILABLE, 0, "w=" + quorum + " needs " + quorum
+                    + " live replicas of this key, " + possible + " are live (replicas " + replicas + ")"));
+            return;
+        }
+        Version version;
+        try {
+            version = writeLocally(key, context, value);
+        } catch (StorageException e) {
+            stats.failed.incrementAndGet();
+            done.accept(WriteResult.failed(Status.FAILED, 0, "storage error: " + e.getMessage()));
+            return;
+        }
+        VersionedRecord record = VersionedRecord.of(List.of(version));
+        long id = nextRequestId.getAndIncrement();
+        WriteRequest request = new WriteRequest(id, key, record, version, quorum, done);
+        request.acked.add(self);
+        List<String> down = new ArrayList<>();
+        for (String replica : replicas) {
+            if (!live.contains(replica)) {
+                down.add(replica);
+            }
+        }
+        for (String node : live) {
+            if (!node.equals(self)) {
+                request.expect(node, null);
+            }
+        }
+        for (Map.Entry<String, String> e : standIns.entrySet()) {
+            request.expect(e.getKey(), e.getValue());
+            down.remove(e.getValue());
+        }
+        pending.put(id, request);
+        request.timer = scheduler.schedule(() -> request.deadline(), settings.timeoutMillis(), TimeUnit.MILLISECONDS);
+        // Down replicas no stand-in covers: the coordinator keeps their hints itself.
+        for (String target : down) {
+            storeHint(target, key, record);
+        }
+        for (Map.Entry<String, String> e : request.expected.entrySet()) {
+            Store.Builder store = Store.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(key))
+                    .setRecord(RecordCodec.toMessage(record)).setKind(StoreKind.WRITE);
+            if (e.getValue() != null) {
+                store.setHintFor(e.getValue());
+            }
+            send(e.getKey(), message(id).setStore(store));
+        }
+        request.check();
+    }
+
+    private Version writeLocally(byte[] key, VectorClock context, byte[] value) {
+        long now = clock.wallMillis();
+        Version[] written = new Version[1];
+        storage.update(key, record -> {
+            Version v = record.nextVersion(self, context, value, now, settings.maxClockEntries());
+            written[0] = v;
+            return record.add(v);
+        });
+        return written[0];
+    }
+
+    private void forward(byte[] key, VectorClock context, byte[] value, int w, List<String> replicas,
+                         Consumer<WriteResult> done) {
+        String to = null;
+        for (String replica : replicas) {
+            if (isLive(replica) && topology.addressOf(replica) != null) {
+                to = replica;
+                break;
+            }
+        }
+        if (to == null) {
+            stats.unavailable.incrementAndGet();
+            done.accept(WriteResult.failed(Status.UNAVAILABLE, 0, "no replica of this key is live (replicas "
+                    + replicas + ")"));
+            return;
+        }
+        stats.forwarded.incrementAndGet();
+        long id = nextRequestId.getAndIncrement();
+        ForwardRequest request = new ForwardRequest(id, to, done);
+        pending.put(id, request);
+        // The replica has its own deadline; leave it time to answer TIMEOUT itself.
+        request.timer = scheduler.schedule(request::deadline, settings.timeoutMillis() * 3 / 2 + 100,
+                TimeUnit.MILLISECONDS);
+        ForwardWrite.Builder f = ForwardWrite.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(key))
+                .setContext(RecordCodec.toMessage(context)).setW(Math.max(0, w));
+        if (value == null) {
+            f.setTombstone(true);
+        } else {
+            f.setValue(UnsafeByteOperations.unsafeWrap(value));
+        }
+        send(to, message(id).setForwardWrite(f));
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /**
+     * Reads {@code key} from its replicas and calls {@code done} once with the outcome.
+     *
+     * @param r       replies to wait for, or 0 for the cluster default
+     * @param verbose whether the outcome lists each replica's answer
+     */
+    public void read(byte[] key, int r, boolean verbose, Consumer<ReadResult> done) {
+        stats.reads.incrementAndGet();
+        RingSnapshot ring = topology.ring();
+        int n = Math.min(settings.n(), ring.size());
+        if (n == 0) {
+            stats.unavailable.incrementAndGet();
+            done.accept(ReadResult.failed(Status.UNAVAILABLE, 0, "the ring is empty: no node owns any key yet"));
+            return;
+        }
+        List<String> replicas = ring.preferenceList(Token.of(key), n);
+        int quorum = Math.min(r > 0 ? r : settings.r(), n);
+        List<String> live = new ArrayList<>(n);
+        for (String replica : replicas) {
+            if (isLive(replica)) {
+                live.add(replica);
+            }
+        }
+        if (live.size() < quorum) {
+            stats.unavailable.incrementAndGet();
+            done.accept(ReadResult.failed(Status.UNAVAILABLE, 0, "r=" + quorum + " needs " + quorum
+                    + " live replicas of this key, " + live.size() + " are live (replicas " + replicas + ")"));
+            return;
+        }
+        long id = nextRequestId.getAndIncrement();
+        ReadRequest request = new ReadRequest(id, key, live, quorum, verbose, done);
+        pending.put(id, request);
+        request.timer = scheduler.schedule(request::deadline, settings.timeoutMillis(), TimeUnit.MILLISECONDS);
+        if (live.contains(self)) {
+            try {
+                request.answer(self, readLocally(key), null);
+            } catch (StorageException e) {
+                request.answer(self, null, "storage error: " + e.getMessage());
+            }
+        }
+        Read read = Read.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(key)).build();
+        for (String node : live) {
+            if (!node.equals(self)) {
+                send(node, message(id).setRead(read));
+            }
+        }
+    }
+
+    /**
+     * This replica's record of {@code key}. A record whose versions are all tombstones
+     * older than the grace period is purged here: by then every replica has had the
+     * tombstone (through the write, its hints or repair), so nothing can bring back what
+     * it deleted.
+     */
+    private VersionedRecord readLocally(byte[] key) {
+        VersionedRecord record = storage.get(key);
+        if (record.isDeleted() && purgeable(record)) {
+            record = storage.update(key, current -> current.isDeleted() && purgeable(current)
+                    ? VersionedRecord.EMPTY : current);
+            if (record.isEmpty()) {
+                stats.tombstonesPurged.incrementAndGet();
+            }
+        }
+        return record;
+    }
+
+    private boolean purgeable(VersionedRecord record) {
+        long now = clock.wallMillis();
+        for (Version v : record.siblings()) {
+            if (!v.isTombstone() || now - v.writtenAtMillis() < settings.tombstoneGraceMillis()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ messages
+
+    /** A message from a peer; never throws for a bad one (it is counted and ignored). */
+    public void onMessage(String from, ReplicaMessage message) {
+        try {
+            switch (message.getBodyCase()) {
+                case STORE -> onStore(message);
+                case STORE_ACK -> onStoreAck(message);
+                case READ -> onRead(message);
+                case READ_REPLY -> onReadReply(message);
+                case FORWARD_WRITE -> onForwardWrite(message);
+                case FORWARD_REPLY -> onForwardReply(message);
+                case BODY_NOT_SET -> stats.badMessages.incrementAndGet();
+            }
+        } catch (IllegalArgumentException e) { // includes CorruptRecordException: a malformed record
+            stats.badMessages.incrementAndGet();
+        }
+    }
+
+    private void onStore(ReplicaMessage message) {
+        Store store = message.getStore();
+        if (store.getKey().isEmpty() || message.getFromAddress().isEmpty()) {
+            stats.badMessages.incrementAndGet();
+            return;
+        }
+        byte[] key = store.getKey().toByteArray();
+        VersionedRecord record = RecordCodec.fromMessage(store.getRecord());
+        StoreAck.Builder ack = StoreAck.newBuilder();
+        try {
+            String target = store.getHintFor();
+            if (!target.isEmpty() && !target.equals(self)) {
+                if (storeHint(target, key, record)) {
+                    ack.setOk(true);
+                } else {
+                    ack.setOk(false).setError("hints for " + target + " are full");
+                }
+            } else {
+                storage.update(key, current -> current.merge(record));
+                ack.setOk(true);
+                if (store.getKind() == StoreKind.HINT_REPLAY) {
+                    stats.hintsReceived.incrementAndGet();
+                } else if (store.getKind() == StoreKind.READ_REPAIR) {
+                    stats.repairsReceived.incrementAndGet();
+                }
+            }
+        } catch (StorageException e) {
+            ack.setOk(false).setError("storage error: " + e.getMessage());
+        }
+        reply(message, ReplicaMessage.newBuilder().setStoreAck(ack));
+    }
+
+    private void onStoreAck(ReplicaMessage message) {
+        long id = message.getRequestId();
+        StoreAck ack = message.getStoreAck();
+        Pending p = pending.get(id);
+        if (p instanceof WriteRequest write) {
+            write.acked(message.getFrom(), ack.getOk());
+            return;
+        }
+        Repair repair = repairs.remove(id);
+        if (repair != null) {
+            repair.timer.cancel();
+            return;
+        }
+        Replay replay = replays.remove(id);
+        if (replay != null) {
+            replay.timer.cancel();
+            if (ack.getOk()) {
+                try {
+                    hints.remove(replay.target, replay.seq);
+                    stats.hintsReplayed.incrementAndGet();
+                } catch (StorageException e) {
+                    stats.failed.incrementAndGet();
+                }
+            }
+        }
+    }
+
+    private void onRead(ReplicaMessage message) {
+        if (message.getRead().getKey().isEmpty() || message.getFromAddress().isEmpty()) {
+            stats.badMessages.incrementAndGet();
+            return;
+        }
+        ReadReply.Builder reply = ReadReply.newBuilder();
+        try {
+            reply.setOk(true).setRecord(RecordCodec.toMessage(readLocally(message.getRead().getKey().toByteArray())));
+        } catch (StorageException e) {
+            reply.setOk(false).setError("storage error: " + e.getMessage());
+        }
+        reply(message, ReplicaMessage.newBuilder().setReadReply(reply));
+    }
+
+    private void onReadReply(ReplicaMessage message) {
+        if (pending.get(message.getRequestId()) instanceof ReadRequest read) {
+            ReadReply reply = message.getReadReply();
+            if (reply.getOk()) {
+                read.answer(message.getFrom(), RecordCodec.fromMessage(reply.getRecord()), null);
+            } else {
+                read.answer(message.getFrom(), null, "error: " + reply.getError());
+            }
+        }
+    }
+
+    private void onForwardWrite(ReplicaMessage message) {
+        ForwardWrite f = message.getForwardWrite();
+        if (f.getKey().isEmpty() || message.getFromAddress().isEmpty()) {
+            stats.badMessages.incrementAndGet();
+            return;
+        }
+        VectorClock context = RecordCodec.fromMessage(f.getContext());
+        byte[] value = f.getTombstone() ? null : f.getValue().toByteArray();
+        int w = (int) Math.min(f.getW(), ReplicationSettings.MAX_N);
+        write(f.getKey().toByteArray(), context, value, w, result -> {
+            ForwardReply.Builder r = ForwardReply.newBuilder().setAcks(result.acks()).setMessage(result.message());
+            switch (result.status()) {
+                case OK -> r.setOutcome(ForwardOutcome.WRITTEN).setContext(RecordCodec.toMessage(result.context()))
+                        .setDot(ClockEntry.newBuilder().setNode(result.dot().node()).setCounter(result.dot().counter()));
+                case UNAVAILABLE -> r.setOutcome(ForwardOutcome.UNAVAILABLE);
+                case TIMEOUT -> r.setOutcome(ForwardOutcome.TIMEOUT);
+                case FAILED -> r.setOutcome(ForwardOutcome.FAILED);
+            }
+            reply(message, ReplicaMessage.newBuilder().setForwardReply(r));
+        }, true);
+    }
+
+    private void onForwardReply(ReplicaMessage message) {
+        if (pending.get(message.getRequestId()) instanceof ForwardRequest f) {
+            ForwardReply r = message.getForwardReply();
+            WriteResult result = switch (r.getOutcome()) {
+                case WRITTEN -> WriteResult.ok(r.getAcks(), new Dot(r.getDot().getNode(), r.getDot().getCounter()),
+                        RecordCodec.fromMessage(r.getContext()));
+                case UNAVAILABLE -> WriteResult.failed(Status.UNAVAILABLE, r.getAcks(), r.getMessage());
+                case TIMEOUT -> WriteResult.failed(Status.TIMEOUT, r.getAcks(), r.getMessage());
+                default -> WriteResult.failed(Status.FAILED, r.getAcks(), "replica " + f.to + ": " + r.getMessage());
+            };
+            f.complete(result);
+        }
+    }
+
+    // ------------------------------------------------------------------ hints
+
+    /** Keeps {@code record} as a hint for {@code target}; whether it was stored. */
+    private boolean storeHint(String target, byte[] key, VersionedRecord record) {
+        try {
+            if (hints.add(target, key, record, clock.wallMillis(), settings.maxHintBytesPerTarget())) {
+                stats.hintsStored.incrementAndGet();
+                return true;
+            }
+            stats.hintsRefused.incrementAndGet();
+        } catch (StorageException e) {
+            stats.hintsRefused.incrementAndGet();
+        }
+        return false;
+    }
+
+    /** Hints this node holds, by target. */
+    public Map<String, HintStore.Pending> hintsPending() {
+        return hints.pending();
+    }
+
+    private void scheduleReplay() {
+        if (running) {
+            replayTimer = scheduler.schedule(this::replayHints, settings.hintReplayIntervalMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * One replay round: expires old hints, and sends live targets their oldest hints, up to
+     * this round's share of the byte rate. A hint leaves the store only when its target
+     * acknowledges it; an unacknowledged one is sent again in a later round.
+     */
+    void replayHints() {
+        if (!running) {
+            return;
+        }
+        try {
+            long budget = Math.max(1, settings.hintReplayBytesPerSecond() * settings.hintReplayIntervalMillis() / 1000);
+            long now = clock.wallMillis();
+            for (String target : hints.pending().keySet()) {
+                boolean live = isLive(target) && topology.addressOf(target) != null;
+                for (HintStore.Hint hint : hints.oldest(target, 64)) {
+                    if (now - hint.createdAtMillis() > settings.hintWindowMillis()) {
+                        hints.remove(target, hint.seq());
+                        stats.hintsExpired.incrementAndGet();
+                        continue;
+                    }
+                    if (!live || budget <= 0) {
+                        break;
+                    }
+                    if (inFlight(target, hint.seq())) {
+                        continue;
+                    }
+                    budget -= hint.bytes();
+                    long id = nextRequestId.getAndIncrement();
+                    Replay replay = new Replay(target, hint.seq());
+                    replays.put(id, replay);
+                    replay.timer = scheduler.schedule(() -> replays.remove(id), settings.timeoutMillis(),
+                            TimeUnit.MILLISECONDS);
+                    send(target, message(id).setStore(Store.newBuilder()
+                            .setKey(UnsafeByteOperations.unsafeWrap(hint.key()))
+                            .setRecord(RecordCodec.toMessage(hint.record()))
+                            .setKind(StoreKind.HINT_REPLAY)));
+                }
+            }
+        } catch (StorageException e) {
+            stats.failed.incrementAndGet();
+        } finally {
+            scheduleReplay();
+        }
+    }
+
+    private boolean inFlight(String target, long seq) {
+        for (Replay r : replays.values()) {
+            if (r.seq == seq && r.target.equals(target)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private boolean isLive(String node) {
+        return node.equals(self) || topology.isLive(node);
+    }
+
+    private ReplicaMessage.Builder message(long id) {
+        return ReplicaMessage.newBuilder().setFrom(self).setFromAddress(selfAddress).setRequestId(id);
+    }
+
+    private void send(String node, ReplicaMessage.Builder message) {
+        String address = topology.addressOf(node);
+        if (address != null) {
+            network.send(address, message.build());
+        }
+    }
+
+    private void reply(ReplicaMessage request, ReplicaMessage.Builder answer) {
+        network.send(request.getFromAddress(), answer.setFrom(self).setFromAddress(selfAddress)
+                .setRequestId(request.getRequestId()).build());
+    }
+
+    private void sendRepair(String node, byte[] key, VersionedRecord record) {
+        if (repairs.size() >= settings.maxReadRepairsInFlight()) {
+            stats.readRepairsSkipped.incrementAndGet();
+            return;
+        }
+        stats.readRepairs.incrementAndGet();
+        if (node.equals(self)) {
+            try {
+                storage.update(key, current -> current.merge(record));
+            } catch (StorageException e) {
+                stats.failed.incrementAndGet();
+            }
+            return;
+        }
+        long id = nextRequestId.getAndIncrement();
+        Repair repair = new Repair();
+        repairs.put(id, repair);
+        repair.timer = scheduler.schedule(() -> repairs.remove(id), settings.timeoutMillis(), TimeUnit.MILLISECONDS);
+        send(node, message(id).setStore(Store.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(key))
+                .setRecord(RecordCodec.toMessage(record)).setKind(StoreKind.READ_REPAIR)));
+    }
+
+    /** A request waiting for answers. */
+    private abstract static class Pending {
+        Scheduler.Cancellable timer;
+    }
+
+    private static final class Repair {
+        Scheduler.Cancellable timer;
+    }
+
+    private static final class Replay {
+        final String target;
+        final long seq;
+        Scheduler.Cancellable timer;
+
+        Replay(String target, long seq) {
+            this.target = target;
+            this.seq = seq;
+        }
+    }
+
+    /**
+     * A write: sent to every live replica and to stand-ins for the down ones; succeeds at
+     * {@code quorum} acknowledgements (a stand-in's counts only when so configured); at the
+     * deadline, replicas that never acknowledged get a hint on this node.
+     */
+    private final class WriteRequest extends Pending {
+        final long id;
+        final byte[] key;
+        final VersionedRecord record;
+        final Version version;
+        final int quorum;
+        final Consumer<WriteResult> done;
+        /** Node → the replica it stands in for, or null when it is one. In send order. */
+        final Map<String, String> expected = new LinkedHashMap<>();
+        final List<String> acked = new ArrayList<>();
+        int countedAcks = 1;
+        boolean answered;
+        boolean finished;
+
+        WriteRequest(long id, byte[] key, VersionedRecord record, Version version, int quorum,
+                     Consumer<WriteResult> done) {
+            this.id = id;
+            this.key = key;
+            this.record = record;
+            this.version = version;
+            this.quorum = quorum;
+            this.done = done;
+        }
+
+        void expect(String node, String standsInFor) {
+            expected.put(node, standsInFor);
+        }
+
+        void acked(String node, boolean ok) {
+            synchronized (this) {
+                if (finished || !expected.containsKey(node) || acked.contains(node)) {
+                    return;
+                }
+                if (!ok) {
+                    return; // it stays unacknowledged: a hint at the deadline covers it
+                }
+                acked.add(node);
+                if (expected.get(node) == null || settings.hintsCountTowardW()) {
+                    countedAcks++;
+                }
+            }
+            check();
+        }
+
+        /** Answers the client once the quorum is in, and retires the request once every node has acked. */
+        void check() {
+            boolean answer;
+            boolean retire;
+            int acks;
+            synchronized (this) {
+                answer = !answered && countedAcks >= quorum;
+                if (answer) {
+                    answered = true;
+                }
+                retire = !finished && acked.size() == expected.size() + 1;
+                if (retire) {
+                    finished = true;
+                }
+                acks = countedAcks;
+            }
+            if (answer) {
+                done.accept(WriteResult.ok(acks, version.dot(), version.history()));
+            }
+            if (retire) {
+                timer.cancel();
+                pending.remove(id);
+            }
+        }
+
+        void deadline() {
+            boolean answer;
+            List<String> missing = new ArrayList<>();
+            int acks;
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                finished = true;
+                answer = !answered;
+                answered = true;
+                acks = countedAcks;
+                for (Map.Entry<String, String> e : expected.entrySet()) {
+                    if (!acked.contains(e.getKey())) {
+                        missing.add(e.getValue() != null ? e.getValue() : e.getKey());
+                    }
+                }
+            }
+            pending.remove(id);
+            for (String target : missing) {
+                storeHint(target, key, record);
+            }
+            if (answer) {
+                stats.timeouts.incrementAndGet();
+                done.accept(WriteResult.failed(Status.TIMEOUT, acks, "w=" + quorum + " not reached in "
+                        + settings.timeoutMillis() + " ms: " + acks + " replicas acknowledged; the write may be "
+                        + "applied on them"));
+            }
+        }
+    }
+
+    /** A read: asks every live replica, answers at {@code quorum} replies, repairs at the end. */
+    private final class ReadRequest extends Pending {
+        final long id;
+        final byte[] key;
+        final List<String> asked;
+        final int quorum;
+        final boolean verbose;
+        final Consumer<ReadResult> done;
+        /** Replica → its record, in arrival order; failed replies are absent. */
+        final Map<String, VersionedRecord> answers = new LinkedHashMap<>();
+        final Map<String, String> errors = new LinkedHashMap<>();
+        boolean answered;
+        boolean finished;
+
+        ReadRequest(long id, byte[] key, List<String> asked, int quorum, boolean verbose, Consumer<ReadResult> done) {
+            this.id = id;
+            this.key = key;
+            this.asked = asked;
+            this.quorum = quorum;
+            this.verbose = verbose;
+            this.done = done;
+        }
+
+        void answer(String node, VersionedRecord record, String error) {
+            ReadResult result = null;
+            boolean complete;
+            synchronized (this) {
+                if (finished || !asked.contains(node) || answers.containsKey(node) || errors.containsKey(node)) {
+                    return;
+                }
+                if (record != null) {
+                    answers.put(node, record);
+                } else {
+                    errors.put(node, error);
+                }
+                if (!answered && answers.size() >= quorum) {
+                    answered = true;
+                    result = new ReadResult(Status.OK, answers.size(), merged(), answersForClient(), "");
+                }
+                complete = answers.size() + errors.size() == asked.size();
+                if (complete) {
+                    finished = true;
+                }
+            }
+            if (result != null) {
+                done.accept(result);
+            }
+            if (complete) {
+                timer.cancel();
+                pending.remove(id);
+                finish();
+            }
+        }
+
+        void deadline() {
+            int replies;
+            boolean answer;
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                finished = true;
+                answer = !answered;
+                answered = true;
+                replies = answers.size();
+            }
+            pending.remove(id);
+            if (answer) {
+                stats.timeouts.incrementAndGet();
+                done.accept(new ReadResult(Status.TIMEOUT, replies, VersionedRecord.EMPTY, answersForClient(),
+                        "r=" + quorum + " not reached in " + settings.timeoutMillis() + " ms: " + replies
+                                + " replicas answered"));
+            }
+            finish();
+        }
+
+        /** Read repair: every replica that answered with less than the reconciliation of all answers gets it. */
+        private void finish() {
+            Map<String, VersionedRecord> all;
+            synchronized (this) {
+                all = new LinkedHashMap<>(answers);
+            }
+            if (all.size() < 2) {
+                return;
+            }
+            VersionedRecord merged = VersionedRecord.EMPTY;
+            for (VersionedRecord r : all.values()) {
+                merged = merged.merge(r);
+            }
+            for (Map.Entry<String, VersionedRecord> e : all.entrySet()) {
+                if (!e.getValue().equals(merged)) {
+                    sendRepair(e.getKey(), key, merged);
+                }
+            }
+        }
+
+        private VersionedRecord merged() {
+            VersionedRecord merged = VersionedRecord.EMPTY;
+            for (VersionedRecord r : answers.values()) {
+                merged = merged.merge(r);
+            }
+            return merged;
+        }
+
+        private List<ReplicaAnswer> answersForClient() {
+            if (!verbose) {
+                return List.of();
+            }
+            List<ReplicaAnswer> out = new ArrayList<>(asked.size());
+            for (String node : asked) {
+                VersionedRecord r = answers.get(node);
+                if (r != null) {
+                    out.add(new ReplicaAnswer(node, "ok", r));
+                } else if (errors.containsKey(node)) {
+                    out.add(new ReplicaAnswer(node, errors.get(node), VersionedRecord.EMPTY));
+                } else {
+                    out.add(new ReplicaAnswer(node, "no answer", VersionedRecord.EMPTY));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** A write passed to a replica, waiting for its outcome. */
+    private final class ForwardRequest extends Pending {
+        final long id;
+        final String to;
+        final Consumer<WriteResult> done;
+        boolean finished;
+
+        ForwardRequest(long id, String to, Consumer<WriteResult> done) {
+            this.id = id;
+            this.to = to;
+            this.done = done;
+        }
+
+        void complete(WriteResult result) {
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                finished = true;
+            }
+            timer.cancel();
+            pending.remove(id);
+            if (result.status() == Status.TIMEOUT) {
+                stats.timeouts.incrementAndGet();
+            }
+            done.accept(result);
+        }
+
+        void deadline() {
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                finished = true;
+            }
+            pending.remove(id);
+            stats.timeouts.incrementAndGet();
+            done.accept(WriteResult.failed(Status.TIMEOUT, 0, "forwarded to replica " + to
+                    + ", which did not answer in time; the write may be applied"));
+        }
+    }
+
+    /** What this core has done since it started. */
+    public static final class Stats {
+        public final AtomicLong reads = new AtomicLong();
+        public final AtomicLong writes = new AtomicLong();
+        public final AtomicLong forwarded = new AtomicLong();
+        public final AtomicLong unavailable = new AtomicLong();
+        public final AtomicLong timeouts = new AtomicLong();
+        public final AtomicLong failed = new AtomicLong();
+        public final AtomicLong hintsStored = new AtomicLong();
+        public final AtomicLong hintsRefused = new AtomicLong();
+        public final AtomicLong hintsReplayed = new AtomicLong();
+        public final AtomicLong hintsReceived = new AtomicLong();
+        public final AtomicLong hintsExpired = new AtomicLong();
+        public final AtomicLong readRepairs = new AtomicLong();
+        public final AtomicLong readRepairsSkipped = new AtomicLong();
+        public final AtomicLong repairsReceived = new AtomicLong();
+        public final AtomicLong tombstonesPurged = new AtomicLong();
+        public final AtomicLong badMessages = new AtomicLong();
+    }
+}

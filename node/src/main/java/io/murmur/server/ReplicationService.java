@@ -1,0 +1,82 @@
+package io.murmur.server;
+
+import io.murmur.proto.peer.ReplicaMessage;
+import io.murmur.replication.Replication;
+import io.murmur.replication.ReplicationSettings;
+import io.murmur.replication.Topology;
+import io.murmur.runtime.Clock;
+import io.murmur.runtime.HintStore;
+import io.murmur.runtime.PeerNetwork;
+import io.murmur.runtime.Scheduler;
+import io.murmur.runtime.Storage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The replication core on a real node: its timers fire on one small timer thread and run
+ * on the request executor (a deadline may write hints, which touches the disk), and the
+ * core is called from request threads for clients' requests and peers' messages alike.
+ */
+final class ReplicationService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ReplicationService.class);
+
+    private final ScheduledExecutorService timer;
+    private final Replication replication;
+
+    ReplicationService(String nodeId, String peerAddress, ReplicationSettings settings, Storage storage,
+                       HintStore hints, Executor work, PeerNetwork<ReplicaMessage> network, Topology topology) {
+        this.timer = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread t = new Thread(task, "murmur-replication-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        Scheduler scheduler = (task, delay, unit) -> {
+            try {
+                ScheduledFuture<?> f = timer.schedule(() -> {
+                    try {
+                        work.execute(task);
+                    } catch (RejectedExecutionException e) {
+                        // stopping
+                    }
+                }, delay, unit);
+                return () -> f.cancel(false);
+            } catch (RejectedExecutionException e) {
+                return () -> false; // stopping
+            }
+        };
+        this.replication = new Replication(nodeId, peerAddress, settings, storage, hints, Clock.SYSTEM, scheduler,
+                network, topology);
+        if (settings.readsMayBeStale()) {
+            log.warn("replication.r ({}) + replication.w ({}) <= replication.n ({}): a read may miss the latest "
+                    + "acknowledged write", settings.r(), settings.w(), settings.n());
+        }
+        replication.start();
+    }
+
+    Replication replication() {
+        return replication;
+    }
+
+    /** Receives a peer's replica message; on a request thread. */
+    void onMessage(String from, ReplicaMessage message) {
+        replication.onMessage(from, message);
+    }
+
+    @Override
+    public void close() {
+        replication.stop();
+        timer.shutdownNow();
+        try {
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
