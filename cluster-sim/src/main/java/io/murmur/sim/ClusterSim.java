@@ -8,6 +8,7 @@ import io.murmur.sim.experiments.ExperimentCommand;
 import io.murmur.sim.gossip.GossipNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import io.murmur.sim.replication.FaultsScenario;
 import picocli.CommandLine.Option;
 
 import java.lang.ref.Reference;
@@ -65,11 +66,24 @@ public final class ClusterSim implements Runnable {
         @Option(names = "--seed", description = "Seed of the run (default: ${DEFAULT-VALUE}).", defaultValue = "1")
         long seed;
 
-        @Option(names = "--nodes", description = "Number of nodes (default: ${DEFAULT-VALUE}).", defaultValue = "10")
-        int nodes;
+        @Option(names = "--nodes", description = "Number of nodes (default: 10; 5 for --scenario faults).")
+        Integer nodeCount;
 
-        @Option(names = "--duration", description = "Virtual time to run, e.g. 60s (default: ${DEFAULT-VALUE}).",
-                defaultValue = "60s", converter = DurationConverter.class)
+        @Option(names = "--duration", description = "Virtual time to run, e.g. 60s (default: 60s; for --scenario "
+                + "faults, how long faults keep coming, followed by 40s of quiet).", converter = DurationConverter.class)
+        Duration durationOption;
+
+        @Option(names = "--scenario", description = "A checked scenario instead of --process: faults (clients read "
+                + "and write through random nodes of a replicated cluster, N=3 R=W=2, while crashes, pauses, "
+                + "partitions and loss come and go; checked: no acknowledged write is lost, every later read sees "
+                + "it or a successor, and after the faults every replica holds it and no hint is left).")
+        String scenario;
+
+        @Option(names = "--seeds", description = "With --scenario: run this many seeds from --seed on "
+                + "(default: ${DEFAULT-VALUE}).", defaultValue = "1")
+        int seeds;
+
+        int nodes;
         Duration duration;
 
         @Option(names = "--no-faults", description = "Run without faults.")
@@ -87,6 +101,11 @@ public final class ClusterSim implements Runnable {
 
         @Override
         public Integer call() {
+            if (scenario != null) {
+                return runScenario();
+            }
+            nodes = nodeCount == null ? 10 : nodeCount;
+            duration = durationOption == null ? Duration.ofSeconds(60) : durationOption;
             if (nodes < 1) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--nodes must be >= 1");
             }
@@ -137,6 +156,40 @@ public final class ClusterSim implements Runnable {
         }
 
         /** At {@code at}: heal partitions, restore the link, restart crashed nodes and resume paused ones. */
+        private int runScenario() {
+            if (!scenario.equals("faults")) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--scenario must be faults, not " + scenario);
+            }
+            if (seeds < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--seeds must be >= 1");
+            }
+            FaultsScenario.Options defaults = FaultsScenario.Options.defaults();
+            int n = nodeCount == null ? defaults.nodes() : nodeCount;
+            if (n < 3) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--nodes must be >= 3 for --scenario faults (N=3)");
+            }
+            FaultsScenario.Options options = new FaultsScenario.Options(n, defaults.keys(), defaults.opGap(),
+                    durationOption == null ? defaults.faultsFor() : durationOption, defaults.meanGap(),
+                    defaults.quietFor(), defaults.settings());
+            FaultsScenario.Result failed = null;
+            for (long s = seed; s < seed + seeds; s++) {
+                FaultsScenario.Result result = FaultsScenario.run(s, options);
+                System.out.println(result.summary());
+                if (!result.ok() && failed == null) {
+                    failed = result;
+                }
+            }
+            if (failed == null) {
+                System.out.println("invariants: ok (" + seeds + " seeds)");
+                return 0;
+            }
+            System.out.println("invariants: VIOLATED with seed " + failed.seed() + ": " + failed.violations().get(0)
+                    + " (replay: bin/cluster-sim.sh sim --scenario faults --seed " + failed.seed() + ")");
+            return 1;
+        }
+
         private static <M> void endFaults(Scenario<M> scenario, Duration at, LinkModel link) {
             scenario.at(at, "faults over", s -> {
                 s.heal();
