@@ -115,9 +115,22 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
      */
     static final int PULLS_PER_ROUND = 8;
 
-    /** Who this node is, as it announces itself. */
+    /**
+     * Rounds a restarted node without seeds waits to hear from a peer before it takes its
+     * ring as whole. Peers that know it probe it every round (also while they hold it
+     * DOWN), so a member of a larger cluster is contacted well within this.
+     */
+    static final int SOLO_SETTLE_ROUNDS = 3;
+
+    /**
+     * Who this node is, as it announces itself.
+     *
+     * @param rejoining the node was a member before this start (it restarts with its data): it
+     *                  announces NORMAL at once, keeping its place in the ring, and reads a peer's
+     *                  member list as a joining node does, only without leaving the ring meanwhile
+     */
     public record Identity(String nodeId, String clientAddress, String peerAddress, String rack, int vnodes,
-                           int weight, long generation) {
+                           int weight, long generation, boolean rejoining) {
         public Identity {
             Objects.requireNonNull(nodeId, "nodeId");
             Objects.requireNonNull(peerAddress, "peerAddress");
@@ -125,6 +138,12 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
             if (generation < 1) {
                 throw new IllegalArgumentException("generation must be positive, got " + generation);
             }
+        }
+
+        /** A node starting for the first time. */
+        public Identity(String nodeId, String clientAddress, String peerAddress, String rack, int vnodes,
+                        int weight, long generation) {
+            this(nodeId, clientAddress, peerAddress, rack, vnodes, weight, generation, false);
         }
     }
 
@@ -209,6 +228,10 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     private final TreeMap<String, Member> byId = new TreeMap<>();
     /** Where a join's read of a peer's member list has got to; null when no read is under way. */
     private String sweepAfter;
+    /** The node restarted as a member: NORMAL from the start, yet not settled until its sweep. */
+    private final boolean rejoining;
+    /** Whether this node has read a peer's whole member list since it started (or needs none). */
+    private boolean settled;
     private long sweepAskedRound;
     private final List<Member> list = new ArrayList<>();
     private final TreeMap<Long, Member> watchOrder = new TreeMap<>();
@@ -261,7 +284,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                 .setGeneration(identity.generation())
                 .setVersion(1)
                 .setHeartbeat(0)
-                .setStatus(this.seeds.isEmpty() ? MemberStatus.NORMAL : MemberStatus.JOINING)
+                .setStatus(this.seeds.isEmpty() || identity.rejoining() ? MemberStatus.NORMAL : MemberStatus.JOINING)
                 .setClientAddress(nullToEmpty(identity.clientAddress()))
                 .setPeerAddress(identity.peerAddress())
                 .setRack(identity.rack())
@@ -269,6 +292,8 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                 .setWeight(identity.weight())
                 .build();
         this.selfOrderKey = orderKey(identity.nodeId());
+        this.rejoining = identity.rejoining();
+        this.settled = this.seeds.isEmpty() && !rejoining;
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -281,7 +306,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         started = true;
         lastActivity = clock.nanos();
         selfNewsUntilRound = settings.newsRounds();
-        if (self.getStatus() == MemberStatus.JOINING) {
+        if (!settled && !seeds.isEmpty()) {
             sweepAfter = "";
             askForMembers(seeds.get(random.nextInt(seeds.size())));
         }
@@ -397,11 +422,20 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                     round, seeds);
         }
         pullsThisRound = 0;
+        if (!settled && seeds.isEmpty() && sweepAfter == null && round >= SOLO_SETTLE_ROUNDS) {
+            // a restarted node without seeds that no peer has contacted: as far as anyone can tell, it is alone
+            settled = true;
+            log.info("{}: no peer has been heard in {} rounds since the restart; taking this node's ring as whole",
+                    self.getNodeId(), SOLO_SETTLE_ROUNDS);
+        }
         if (sweepAfter != null && round - sweepAskedRound > 1) {
             // no page for a round: ask again, of another seed or member, from where it stopped
             Member peer = randomReachable();
-            askForMembers(peer != null && random.nextBoolean() ? peer.state.getPeerAddress()
-                    : seeds.get(random.nextInt(seeds.size())));
+            if (peer != null && (seeds.isEmpty() || random.nextBoolean())) {
+                askForMembers(peer.state.getPeerAddress());
+            } else if (!seeds.isEmpty()) {
+                askForMembers(seeds.get(random.nextInt(seeds.size())));
+            }
         }
         self = self.toBuilder().setHeartbeat(self.getHeartbeat() + 1).build();
         if (watchDirty) {
@@ -560,6 +594,11 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
             if (!validSender(message)) {
                 stats.rejectedMessages++;
                 return;
+            }
+            if (!settled && sweepAfter == null) {
+                // a rejoining node without other seeds reads the member list of the first peer it hears
+                sweepAfter = "";
+                askForMembers(message.getFromAddress());
             }
             for (MemberState s : message.getNewsList()) {
                 apply(s, now);
@@ -730,6 +769,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
             return;
         }
         sweepAfter = null;
+        settled = true;
         if (self.getStatus() == MemberStatus.JOINING) {
             changeSelf(self.toBuilder().setStatus(MemberStatus.NORMAL));
             log.info("{}: joined through {}; {} members known", self.getNodeId(), message.getFrom(),
@@ -1273,6 +1313,15 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
 
     public String nodeId() {
         return self.getNodeId();
+    }
+
+    /**
+     * Whether this node's ring is complete: it has read a peer's whole member list since it
+     * started, or it is a new cluster's first node. A node that is not settled may hold a
+     * partial ring and must not place data by it.
+     */
+    public boolean settled() {
+        return settled;
     }
 
     public MemberState self() {

@@ -76,6 +76,8 @@ import java.util.function.Consumer;
  * outside it. In the simulator everything runs on one thread, in a seeded order.
  */
 public final class Replication {
+    private static final String NOT_READY = "this node is (re)joining the cluster and does not know the whole ring "
+            + "yet; retry shortly or through another node";
     private final String self;
     private final String selfAddress;
     private final ReplicationSettings settings;
@@ -148,6 +150,11 @@ public final class Replication {
     private void write(byte[] key, VectorClock context, byte[] value, int w, Consumer<WriteResult> done,
                        boolean forwarded) {
         stats.writes.incrementAndGet();
+        if (!topology.ready()) {
+            stats.unavailable.incrementAndGet();
+            done.accept(WriteResult.failed(Status.UNAVAILABLE, 0, NOT_READY));
+            return;
+        }
         RingSnapshot ring = topology.ring();
         long token = Token.of(key);
         int n = Math.min(settings.n(), ring.size());
@@ -281,6 +288,11 @@ public final class Replication {
      */
     public void read(byte[] key, int r, boolean verbose, Consumer<ReadResult> done) {
         stats.reads.incrementAndGet();
+        if (!topology.ready()) {
+            stats.unavailable.incrementAndGet();
+            done.accept(ReadResult.failed(Status.UNAVAILABLE, 0, NOT_READY));
+            return;
+        }
         RingSnapshot ring = topology.ring();
         int n = Math.min(settings.n(), ring.size());
         if (n == 0) {

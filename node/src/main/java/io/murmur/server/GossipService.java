@@ -43,12 +43,13 @@ final class GossipService implements AutoCloseable {
     private final Membership membership;
     private final Ring ring = new Ring();
     /** Peers' addresses and who is DOWN, as membership last said; replaced whole, read without locks. */
-    private volatile Peers peers = new Peers(java.util.Map.of(), java.util.Set.of());
+    private volatile Peers peers = new Peers(java.util.Map.of(), java.util.Set.of(), false);
     private volatile ScheduledFuture<?> peersRefresh;
     private final CompletableFuture<Void> left = new CompletableFuture<>();
     private volatile ScheduledFuture<?> loadReport;
 
-    private GossipService(NodeConfig config, String nodeId, long generation, int vnodes, int clientPort) {
+    private GossipService(NodeConfig config, String nodeId, long generation, int vnodes, int clientPort,
+                          boolean rejoining) {
         Membership[] core = new Membership[1];
         PeerNetwork.Handler<GossipMessage> handler = (from, message) -> {
             Membership m = core[0];
@@ -64,7 +65,7 @@ final class GossipService implements AutoCloseable {
         this.loop = transport.protocolLoop();
         String peerAddress = config.advertiseHost + ":" + transport.localAddress().getPort();
         Membership.Identity identity = new Membership.Identity(nodeId, config.advertiseHost + ":" + clientPort,
-                peerAddress, config.rack, vnodes, config.weight, generation);
+                peerAddress, config.rack, vnodes, config.weight, generation, rejoining);
         Scheduler scheduler = (task, delay, unit) -> {
             try {
                 ScheduledFuture<?> f = loop.schedule(task, delay, unit);
@@ -95,7 +96,7 @@ final class GossipService implements AutoCloseable {
                 publishPeers();
             }).get();
             // addresses change without a verdict (a member restarted on another port): refresh now and then too
-            peersRefresh = loop.scheduleWithFixedDelay(this::publishPeers, 1, 1, TimeUnit.SECONDS);
+            peersRefresh = loop.scheduleWithFixedDelay(this::publishPeers, 100, 250, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             transport.close();
@@ -106,12 +107,14 @@ final class GossipService implements AutoCloseable {
         }
     }
 
-    static GossipService start(NodeConfig config, String nodeId, long generation, int vnodes, int clientPort) {
-        return new GossipService(config, nodeId, generation, vnodes, clientPort);
+    /** @param rejoining the node was a member before this start (its data dir has a generation) */
+    static GossipService start(NodeConfig config, String nodeId, long generation, int vnodes, int clientPort,
+                               boolean rejoining) {
+        return new GossipService(config, nodeId, generation, vnodes, clientPort, rejoining);
     }
 
     /** Peer addresses by node id, and the nodes held DOWN. */
-    private record Peers(java.util.Map<String, String> addresses, java.util.Set<String> down) {
+    private record Peers(java.util.Map<String, String> addresses, java.util.Set<String> down, boolean settled) {
     }
 
     /** Rebuilds {@link #peers} from the core; on the gossip thread. */
@@ -128,7 +131,7 @@ final class GossipService implements AutoCloseable {
                 down.add(info.nodeId());
             }
         }
-        peers = new Peers(java.util.Map.copyOf(addresses), java.util.Set.copyOf(down));
+        peers = new Peers(java.util.Map.copyOf(addresses), java.util.Set.copyOf(down), m.settled());
     }
 
     /** The cluster as replication sees it: the published ring, and who is live where; never blocks. */
@@ -143,6 +146,11 @@ final class GossipService implements AutoCloseable {
             public boolean isLive(String nodeId) {
                 Peers p = peers;
                 return p.addresses().containsKey(nodeId) && !p.down().contains(nodeId);
+            }
+
+            @Override
+            public boolean ready() {
+                return peers.settled();
             }
 
             @Override

@@ -58,7 +58,7 @@ public final class NodeAssembly implements AutoCloseable {
     private final long generation;
     private boolean closed;
 
-    private NodeAssembly(NodeConfig config, RocksDbStorage rocks, String nodeId, long generation)
+    private NodeAssembly(NodeConfig config, RocksDbStorage rocks, String nodeId, long generation, boolean rejoining)
             throws InterruptedException {
         this.config = config;
         this.rocks = rocks;
@@ -91,7 +91,7 @@ public final class NodeAssembly implements AutoCloseable {
         GossipService gossiping = null;
         try {
             gossiping = GossipService.start(config, nodeId, generation, LocalRing.settleVnodes(config, rocks),
-                    listener.localAddress().getPort());
+                    listener.localAddress().getPort(), rejoining);
         } finally {
             if (gossiping == null) {
                 listener.close();
@@ -123,8 +123,10 @@ public final class NodeAssembly implements AutoCloseable {
                 config.storageBackgroundJobs));
         try {
             String nodeId = settleNodeId(config, rocks);
+            boolean rejoining = rocks.getMeta(META_GENERATION).isPresent();
             long generation = nextGeneration(rocks);
-            NodeAssembly node = new NodeAssembly(config, rocks, nodeId, generation);
+            NodeAssembly node = new NodeAssembly(config, rocks, nodeId, generation, rejoining);
+            node.awaitSettled(5 * config.membership.interval().toMillis());
             log.info("node {} (cluster {}, generation {}) serving clients on {} over {}; data in {}",
                     nodeId, config.clusterName, generation, config.advertiseHost + ":" + node.clientAddress().getPort(),
                     node.listener.transportName(),
@@ -133,6 +135,22 @@ public final class NodeAssembly implements AutoCloseable {
         } catch (RuntimeException | InterruptedException e) {
             rocks.close();
             throw e;
+        }
+    }
+
+    /**
+     * Waits until membership knows the whole ring (see {@link io.murmur.membership.Membership#settled}),
+     * at most {@code timeoutMillis}: until then this node refuses to coordinate requests.
+     */
+    private void awaitSettled(long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (!replication.isReady()) {
+            if (System.nanoTime() > deadline) {
+                log.warn("node {} does not know the whole ring yet (no seed or peer has answered); it refuses "
+                        + "to coordinate requests until one does", nodeId);
+                return;
+            }
+            Thread.sleep(20);
         }
     }
 

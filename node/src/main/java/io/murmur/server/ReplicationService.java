@@ -29,6 +29,7 @@ final class ReplicationService implements AutoCloseable {
 
     private final ScheduledExecutorService timer;
     private final Replication replication;
+    private final Topology topology;
 
     ReplicationService(String nodeId, String peerAddress, ReplicationSettings settings, Storage storage,
                        HintStore hints, Executor work, PeerNetwork<ReplicaMessage> network, Topology topology) {
@@ -51,6 +52,7 @@ final class ReplicationService implements AutoCloseable {
                 return () -> false; // stopping
             }
         };
+        this.topology = topology;
         this.replication = new Replication(nodeId, peerAddress, settings, storage, hints, Clock.SYSTEM, scheduler,
                 network, topology);
         if (settings.readsMayBeStale()) {
@@ -58,6 +60,11 @@ final class ReplicationService implements AutoCloseable {
                     + "acknowledged write", settings.r(), settings.w(), settings.n());
         }
         replication.start();
+    }
+
+    /** Whether the node knows the whole ring and coordinates requests. */
+    boolean isReady() {
+        return topology.ready();
     }
 
     Replication replication() {

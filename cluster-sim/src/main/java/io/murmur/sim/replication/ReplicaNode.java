@@ -72,7 +72,7 @@ public final class ReplicaNode implements NodeProcess<PeerFrame> {
         PeerNetwork<ReplicaMessage> replicaNet = (to, m) -> net.send(to, PeerFrame.newBuilder().setReplica(m).build());
         String id = ctx.nodeId();
         membership = new Membership(membershipSettings, new Membership.Identity(id, id, id, "r1", vnodes, 1,
-                generation), seeds, ctx.clock(), ctx.scheduler(), gossipNet, ctx.random(), null);
+                generation, generation > 1), seeds, ctx.clock(), ctx.scheduler(), gossipNet, ctx.random(), null);
         Membership core = membership;
         Topology topology = new Topology() {
             @Override
@@ -83,6 +83,11 @@ public final class ReplicaNode implements NodeProcess<PeerFrame> {
             @Override
             public boolean isLive(String nodeId) {
                 return core.liveness(nodeId).map(l -> l != Liveness.DOWN).orElse(false);
+            }
+
+            @Override
+            public boolean ready() {
+                return core.settled();
             }
 
             @Override

@@ -1,0 +1,162 @@
+package io.murmur.replication;
+
+import io.murmur.proto.peer.ReplicaMessage;
+import io.murmur.ring.RingMember;
+import io.murmur.ring.RingSnapshot;
+import io.murmur.runtime.Clock;
+import io.murmur.runtime.PeerNetwork;
+import io.murmur.runtime.Scheduler;
+import io.murmur.storage.InMemoryHintStore;
+import io.murmur.storage.InMemoryStorage;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * A few replication cores on one hand-cranked clock, with a fixed ring: timers run when
+ * the test advances time, messages wait until the test delivers or drops them, and the
+ * test says who is down (as membership would) and who is crashed (gets nothing).
+ */
+final class FakeReplicas implements Clock {
+    record Envelope(String from, String to, ReplicaMessage message) {
+    }
+
+    private record Timer(long at, long seq, String node, Runnable task) {
+    }
+
+    private long now = 1_000_000_000L;
+    private long wallOffsetMillis = 1_767_225_600_000L;
+    private long seq;
+    private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> a.at != b.at
+            ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+    final Map<String, Replication> cores = new LinkedHashMap<>();
+    final Map<String, InMemoryStorage> disks = new LinkedHashMap<>();
+    final Map<String, InMemoryHintStore> hints = new LinkedHashMap<>();
+    final Set<String> down = new HashSet<>();
+    final Set<String> crashed = new HashSet<>();
+    final List<Envelope> inFlight = new ArrayList<>();
+    final RingSnapshot ring;
+
+    FakeReplicas(ReplicationSettings settings, String... ids) {
+        List<RingMember> members = new ArrayList<>();
+        for (String id : ids) {
+            members.add(new RingMember(id, "r1", 16, 1));
+        }
+        ring = RingSnapshot.of(members);
+        for (String id : ids) {
+            disks.put(id, new InMemoryStorage());
+            hints.put(id, new InMemoryHintStore());
+            Scheduler scheduler = (task, delay, unit) -> {
+                Timer t = new Timer(now + unit.toNanos(delay), seq++, id, task);
+                timers.add(t);
+                return () -> timers.remove(t);
+            };
+            PeerNetwork<ReplicaMessage> network = (to, message) -> {
+                if (!crashed.contains(id)) {
+                    inFlight.add(new Envelope(id, to, message));
+                }
+            };
+            Topology topology = new Topology() {
+                @Override
+                public RingSnapshot ring() {
+                    return ring;
+                }
+
+                @Override
+                public boolean isLive(String nodeId) {
+                    return !down.contains(nodeId);
+                }
+
+                @Override
+                public boolean ready() {
+                    return true;
+                }
+
+                @Override
+                public String addressOf(String nodeId) {
+                    return nodeId;
+                }
+            };
+            Replication core = new Replication(id, id, settings, disks.get(id), hints.get(id), this, scheduler,
+                    network, topology);
+            cores.put(id, core);
+            core.start();
+        }
+    }
+
+    @Override
+    public long nanos() {
+        return now;
+    }
+
+    @Override
+    public long wallMillis() {
+        return wallOffsetMillis + now / 1_000_000;
+    }
+
+    /** Moves the wall clock alone (for expiry and grace periods). */
+    void skewWall(Duration d) {
+        wallOffsetMillis += d.toMillis();
+    }
+
+    Replication core(String id) {
+        return cores.get(id);
+    }
+
+    List<String> replicasOf(String key, int n) {
+        return ring.preferenceList(bytes(key), n);
+    }
+
+    /** Delivers every message in flight, and those they cause. */
+    void deliverAll() {
+        for (int guard = 0; !inFlight.isEmpty(); guard++) {
+            if (guard > 1_000_000) {
+                throw new IllegalStateException("messages keep causing messages");
+            }
+            Envelope e = inFlight.remove(0);
+            if (!crashed.contains(e.to())) {
+                cores.get(e.to()).onMessage(e.from(), e.message());
+            }
+        }
+    }
+
+    int drop(Predicate<Envelope> which) {
+        int before = inFlight.size();
+        inFlight.removeIf(which);
+        return before - inFlight.size();
+    }
+
+    /** Moves time forward, running timers (of nodes not crashed) as they fall due. */
+    void advance(Duration d) {
+        long end = now + d.toNanos();
+        while (!timers.isEmpty() && timers.peek().at() <= end) {
+            Timer t = timers.poll();
+            now = Math.max(now, t.at());
+            if (!crashed.contains(t.node())) {
+                t.task().run();
+            }
+        }
+        now = end;
+    }
+
+    /** Advances in steps of 10 ms, delivering after each. */
+    void run(Duration d) {
+        long end = now + d.toNanos();
+        while (now < end) {
+            advance(Duration.ofNanos(Math.min(Duration.ofMillis(10).toNanos(), end - now)));
+            deliverAll();
+        }
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

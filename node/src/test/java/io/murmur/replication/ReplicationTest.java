@@ -1,0 +1,252 @@
+package io.murmur.replication;
+
+import io.murmur.proto.ClockEntry;
+import io.murmur.proto.RecordMsg;
+import io.murmur.proto.VersionMsg;
+import io.murmur.proto.peer.ReplicaMessage;
+import io.murmur.proto.peer.Store;
+import io.murmur.replication.Outcomes.ReadResult;
+import io.murmur.replication.Outcomes.Status;
+import io.murmur.replication.Outcomes.WriteResult;
+import io.murmur.version.VectorClock;
+import io.murmur.version.Version;
+import io.murmur.version.VersionedRecord;
+import com.google.protobuf.ByteString;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static io.murmur.replication.FakeReplicas.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ReplicationTest {
+    private static final ReplicationSettings SETTINGS = ReplicationSettings.DEFAULTS.withTimeoutMillis(500);
+
+    private final FakeReplicas world = new FakeReplicas(SETTINGS, "a", "b", "c", "d", "e");
+
+    private WriteResult write(String via, String key, VectorClock context, String value, int w) {
+        AtomicReference<WriteResult> result = new AtomicReference<>();
+        world.core(via).write(bytes(key), context, value == null ? null : bytes(value), w, result::set);
+        world.run(Duration.ofSeconds(1));
+        return result.get();
+    }
+
+    private ReadResult read(String via, String key, int r) {
+        AtomicReference<ReadResult> result = new AtomicReference<>();
+        world.core(via).read(bytes(key), r, true, result::set);
+        world.run(Duration.ofSeconds(1));
+        return result.get();
+    }
+
+    private static List<String> values(VersionedRecord record) {
+        List<String> out = new ArrayList<>();
+        for (Version v : record.liveSiblings()) {
+            out.add(new String(v.value(), StandardCharsets.UTF_8));
+        }
+        return out;
+    }
+
+    private String nonReplica(String key) {
+        List<String> replicas = world.replicasOf(key, 3);
+        return world.cores.keySet().stream().filter(id -> !replicas.contains(id)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aWriteReachesEveryReplicaAndAnyNodeReadsIt() {
+        List<String> replicas = world.replicasOf("k", 3);
+        WriteResult w = write(replicas.get(0), "k", VectorClock.EMPTY, "v1", 0);
+        assertThat(w.status()).isEqualTo(Status.OK);
+        assertThat(w.dot().node()).isEqualTo(replicas.get(0));
+        for (String replica : replicas) {
+            assertThat(values(world.disks.get(replica).get(bytes("k")))).containsExactly("v1");
+        }
+        assertThat(world.disks.get(nonReplica("k")).get(bytes("k")).isEmpty()).isTrue();
+        ReadResult r = read(nonReplica("k"), "k", 0);
+        assertThat(r.status()).isEqualTo(Status.OK);
+        assertThat(values(r.record())).containsExactly("v1");
+        assertThat(r.answers()).extracting(Outcomes.ReplicaAnswer::nodeId).containsExactlyInAnyOrderElementsOf(replicas);
+    }
+
+    @Test
+    void tooFewLiveReplicasIsUnavailableBeforeAnythingIsWrittenOrSent() {
+        List<String> replicas = world.replicasOf("k", 3);
+        world.down.add(replicas.get(2));
+        AtomicReference<WriteResult> result = new AtomicReference<>();
+        world.core(replicas.get(0)).write(bytes("k"), VectorClock.EMPTY, bytes("v"), 3, result::set);
+        assertThat(result.get().status()).isEqualTo(Status.UNAVAILABLE);
+        assertThat(result.get().message()).contains("w=3").contains("2 are live");
+        assertThat(world.inFlight).isEmpty();
+        for (String id : world.cores.keySet()) {
+            assertThat(world.disks.get(id).get(bytes("k")).isEmpty()).isTrue();
+            assertThat(world.hints.get(id).pending()).isEmpty();
+        }
+        AtomicReference<ReadResult> read = new AtomicReference<>();
+        world.core(replicas.get(0)).read(bytes("k"), 3, false, read::set);
+        assertThat(read.get().status()).isEqualTo(Status.UNAVAILABLE);
+    }
+
+    @Test
+    void aTimeoutSaysHowManyAcknowledgedAndLeavesHintsForTheSilentReplicas() {
+        List<String> replicas = world.replicasOf("k", 3);
+        AtomicReference<WriteResult> result = new AtomicReference<>();
+        world.core(replicas.get(0)).write(bytes("k"), VectorClock.EMPTY, bytes("v"), 2, result::set);
+        assertThat(world.drop(e -> true)).isEqualTo(2);
+        world.advance(Duration.ofMillis(600));
+        assertThat(result.get().status()).isEqualTo(Status.TIMEOUT);
+        assertThat(result.get().acks()).isEqualTo(1);
+        assertThat(result.get().message()).contains("1 replicas acknowledged");
+        assertThat(world.hints.get(replicas.get(0)).pending()).containsOnlyKeys(replicas.get(1), replicas.get(2));
+        // the hints reach the replicas once they answer again
+        world.run(Duration.ofSeconds(1));
+        for (String replica : replicas) {
+            assertThat(values(world.disks.get(replica).get(bytes("k")))).containsExactly("v");
+        }
+        assertThat(world.hints.get(replicas.get(0)).pending()).isEmpty();
+    }
+
+    @Test
+    void aNodeThatIsNotAReplicaForwardsTheWriteToOne() {
+        String outsider = nonReplica("k");
+        WriteResult w = write(outsider, "k", VectorClock.EMPTY, "v", 0);
+        assertThat(w.status()).isEqualTo(Status.OK);
+        assertThat(world.replicasOf("k", 3)).contains(w.dot().node());
+        assertThat(world.disks.get(outsider).get(bytes("k")).isEmpty()).isTrue();
+        assertThat(world.core(outsider).stats().forwarded.get()).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentWritesBecomeSiblingsAndAWriteWithTheReadContextResolvesThem() {
+        List<String> replicas = world.replicasOf("k", 3);
+        assertThat(write(replicas.get(0), "k", VectorClock.EMPTY, "x", 1).status()).isEqualTo(Status.OK);
+        assertThat(write(replicas.get(1), "k", VectorClock.EMPTY, "y", 1).status()).isEqualTo(Status.OK);
+        ReadResult both = read(replicas.get(2), "k", 2);
+        assertThat(values(both.record())).containsExactlyInAnyOrder("x", "y");
+        assertThat(write(replicas.get(2), "k", both.record().context(), "z", 0).status()).isEqualTo(Status.OK);
+        assertThat(values(read(replicas.get(0), "k", 3).record())).containsExactly("z");
+    }
+
+    @Test
+    void aReadRepairsAReplicaThatMissedTheWrite() {
+        List<String> replicas = world.replicasOf("k", 3);
+        String stale = replicas.get(2);
+        AtomicReference<WriteResult> result = new AtomicReference<>();
+        world.core(replicas.get(0)).write(bytes("k"), VectorClock.EMPTY, bytes("v"), 2, result::set);
+        world.drop(e -> e.to().equals(stale));
+        world.deliverAll();
+        assertThat(result.get().status()).isEqualTo(Status.OK);
+        assertThat(world.disks.get(stale).get(bytes("k")).isEmpty()).isTrue();
+        AtomicReference<ReadResult> read = new AtomicReference<>();
+        world.core(replicas.get(1)).read(bytes("k"), 2, false, read::set);
+        world.deliverAll(); // before the write's deadline: no hint yet, the repair does it
+        assertThat(values(read.get().record())).containsExactly("v");
+        assertThat(values(world.disks.get(stale).get(bytes("k")))).containsExactly("v");
+        assertThat(world.core(replicas.get(1)).stats().readRepairs.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aDeleteIsATombstoneThatIsPurgedOnlyAfterTheGracePeriod() {
+        List<String> replicas = world.replicasOf("k", 3);
+        WriteResult put = write(replicas.get(0), "k", VectorClock.EMPTY, "v", 0);
+        WriteResult delete = write(replicas.get(1), "k", put.context(), null, 0);
+        assertThat(delete.status()).isEqualTo(Status.OK);
+        ReadResult deleted = read(replicas.get(2), "k", 3);
+        assertThat(deleted.record().isDeleted()).isTrue();
+        assertThat(world.disks.get(replicas.get(2)).get(bytes("k")).isDeleted()).isTrue();
+        world.skewWall(Duration.ofMillis(SETTINGS.tombstoneGraceMillis() - 60_000));
+        read(replicas.get(2), "k", 3);
+        assertThat(world.disks.get(replicas.get(2)).get(bytes("k")).isDeleted()).as("still in grace").isTrue();
+        world.skewWall(Duration.ofMinutes(2));
+        ReadResult purged = read(replicas.get(2), "k", 3);
+        assertThat(purged.record().isEmpty()).isTrue();
+        for (String replica : replicas) {
+            assertThat(world.disks.get(replica).get(bytes("k")).isEmpty()).isTrue();
+        }
+    }
+
+    @Test
+    void aDownReplicasCopyGoesToAStandInAsAHintAndIsReplayedWhenItIsBack() {
+        List<String> replicas = world.replicasOf("k", 3);
+        String victim = replicas.get(1);
+        world.down.add(victim);
+        world.crashed.add(victim);
+        assertThat(write(replicas.get(0), "k", VectorClock.EMPTY, "v", 2).status()).isEqualTo(Status.OK);
+        String standIn = nonReplica("k");
+        long held = world.hints.values().stream().mapToLong(h -> h.pending().containsKey(victim) ? 1 : 0).sum();
+        assertThat(held).isEqualTo(1);
+        world.crashed.remove(victim);
+        world.run(Duration.ofSeconds(2));
+        assertThat(world.disks.get(victim).get(bytes("k")).isEmpty()).as("not replayed while held DOWN").isTrue();
+        world.down.remove(victim);
+        world.run(Duration.ofSeconds(1));
+        assertThat(values(world.disks.get(victim).get(bytes("k")))).containsExactly("v");
+        assertThat(world.hints.values()).allSatisfy(h -> assertThat(h.pending()).isEmpty());
+        assertThat(world.cores.values().stream().mapToLong(c -> c.stats().hintsReplayed.get()).sum()).isEqualTo(1);
+        assertThat(standIn).isNotNull();
+    }
+
+    @Test
+    void hintsOlderThanTheWindowExpireInsteadOfReplaying() {
+        List<String> replicas = world.replicasOf("k", 3);
+        String victim = replicas.get(2);
+        world.down.add(victim);
+        write(replicas.get(0), "k", VectorClock.EMPTY, "v", 2);
+        world.skewWall(Duration.ofMillis(SETTINGS.hintWindowMillis() + 1));
+        world.run(Duration.ofMillis(500));
+        assertThat(world.hints.values()).allSatisfy(h -> assertThat(h.pending()).isEmpty());
+        assertThat(world.cores.values().stream().mapToLong(c -> c.stats().hintsExpired.get()).sum()).isEqualTo(1);
+        world.down.remove(victim);
+        world.run(Duration.ofMillis(500));
+        assertThat(world.disks.get(victim).get(bytes("k")).isEmpty()).isTrue();
+    }
+
+    @Test
+    void standInAcknowledgementsCountTowardWOnlyWhenConfigured() {
+        for (boolean count : new boolean[] {false, true}) {
+            FakeReplicas w = new FakeReplicas(SETTINGS.withHints(count, SETTINGS.hintWindowMillis(),
+                    SETTINGS.maxHintBytesPerTarget(), SETTINGS.hintReplayBytesPerSecond()), "a", "b", "c", "d", "e");
+            List<String> replicas = w.replicasOf("k", 3);
+            w.down.add(replicas.get(1));
+            w.down.add(replicas.get(2));
+            AtomicReference<WriteResult> result = new AtomicReference<>();
+            w.core(replicas.get(0)).write(bytes("k"), VectorClock.EMPTY, bytes("v"), 2, result::set);
+            w.run(Duration.ofSeconds(1));
+            assertThat(result.get().status()).as("hints count toward w: " + count)
+                    .isEqualTo(count ? Status.OK : Status.UNAVAILABLE);
+        }
+    }
+
+    @Test
+    void aFullHintStoreRefusesFurtherHints() {
+        FakeReplicas tiny = new FakeReplicas(SETTINGS.withHints(false, SETTINGS.hintWindowMillis(), 200,
+                SETTINGS.hintReplayBytesPerSecond()), "a", "b", "c");
+        List<String> replicas = tiny.replicasOf("k", 3);
+        tiny.down.add(replicas.get(2));
+        for (int i = 0; i < 5; i++) {
+            AtomicReference<WriteResult> result = new AtomicReference<>();
+            tiny.core(replicas.get(0)).write(bytes("k" + i), VectorClock.EMPTY, bytes("value " + i), 1, result::set);
+            tiny.run(Duration.ofMillis(100));
+        }
+        long refused = tiny.cores.values().stream().mapToLong(c -> c.stats().hintsRefused.get()).sum();
+        assertThat(refused).isPositive();
+        assertThat(tiny.hints.values().stream().mapToLong(h -> h.pending().values().stream()
+                .mapToLong(p -> p.bytes()).sum()).max().orElse(0)).isLessThanOrEqualTo(200);
+    }
+
+    @Test
+    void malformedPeerMessagesAreCountedAndChangeNothing() {
+        Replication core = world.core("a");
+        core.onMessage("x", ReplicaMessage.getDefaultInstance());
+        core.onMessage("x", ReplicaMessage.newBuilder().setFrom("b").setFromAddress("b")
+                .setStore(Store.newBuilder().setKey(ByteString.copyFromUtf8("k"))
+                        .setRecord(RecordMsg.newBuilder().addVersions(VersionMsg.newBuilder()
+                                .setDot(ClockEntry.newBuilder().setNode("").setCounter(-5))))).build());
+        core.onMessage("x", ReplicaMessage.newBuilder().setFrom("b").setStore(Store.getDefaultInstance()).build());
+        assertThat(core.stats().badMessages.get()).isEqualTo(3);
+        assertThat(world.disks.get("a").get(bytes("k")).isEmpty()).isTrue();
+        assertThat(world.inFlight).isEmpty();
+    }
+}
