@@ -185,6 +185,8 @@ public final class ClusterSim implements Runnable {
                 System.out.println("invariants: ok (" + seeds + " seeds)");
                 return 0;
             }
+System.out.println("faults of seed " + failed.seed() + ":");
+            failed.faults().forEach(f -> System.out.println("  " + f));
             System.out.println("invariants: VIOLATED with seed " + failed.seed() + ": " + failed.violations().get(0)
                     + " (replay: bin/cluster-sim.sh sim --scenario faults --seed " + failed.seed() + ")");
             return 1;

@@ -115,18 +115,13 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
      */
     static final int PULLS_PER_ROUND = 8;
 
-    /**
-     * Rounds a restarted node without seeds waits to hear from a peer before it takes its
-     * ring as whole. Peers that know it probe it every round (also while they hold it
-     * DOWN), so a member of a larger cluster is contacted well within this.
-     */
-    static final int SOLO_SETTLE_ROUNDS = 3;
 
     /**
      * Who this node is, as it announces itself.
      *
      * @param rejoining the node was a member before this start (it restarts with its data): it
-     *                  announces NORMAL at once, keeping its place in the ring, and reads a peer's
+     *                  announces NORMAL at once, keeping its place in the ring, takes the members it
+     *                  remembers (see {@link Membership#remember}) as its ring, and reads a seed's
      *                  member list as a joining node does, only without leaving the ring meanwhile
      */
     public record Identity(String nodeId, String clientAddress, String peerAddress, String rack, int vnodes,
@@ -293,10 +288,45 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                 .build();
         this.selfOrderKey = orderKey(identity.nodeId());
         this.rejoining = identity.rejoining();
-        this.settled = this.seeds.isEmpty() && !rejoining;
+        this.settled = this.seeds.isEmpty();
     }
 
     // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Before {@link #start}: the ring members this node knew when it last ran (see
+     * {@link #ringStates}), kept with its data. A restarting node takes them as its ring at
+     * once, so it places data by the whole ring from its first request, even when no peer
+     * has answered it yet; gossip brings what changed meanwhile.
+     */
+    public void remember(List<MemberState> states) {
+        if (started) {
+            throw new IllegalStateException("remember() must come before start()");
+        }
+        long now = clock.nanos();
+        for (MemberState state : states) {
+            try {
+                apply(state, now);
+            } catch (IllegalArgumentException e) {
+                log.warn("{}: ignoring a remembered member state that is not valid: {}", self.getNodeId(),
+                        e.getMessage());
+            }
+        }
+        if (rejoining && !states.isEmpty()) {
+            settled = true;
+        }
+    }
+
+    /** The states of the other members in the ring now: what a node keeps for {@link #remember}. */
+    public List<MemberState> ringStates() {
+        List<MemberState> out = new ArrayList<>();
+        for (Member m : list) {
+            if (inRing(m.state)) {
+                out.add(m.state);
+            }
+        }
+        return out;
+    }
 
     /** Starts the rounds: the first one at once, then every interval. */
     public void start() {
@@ -306,7 +336,7 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
         started = true;
         lastActivity = clock.nanos();
         selfNewsUntilRound = settings.newsRounds();
-        if (!settled && !seeds.isEmpty()) {
+        if (!seeds.isEmpty() && (self.getStatus() == MemberStatus.JOINING || rejoining)) {
             sweepAfter = "";
             askForMembers(seeds.get(random.nextInt(seeds.size())));
         }
@@ -422,12 +452,6 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
                     round, seeds);
         }
         pullsThisRound = 0;
-        if (!settled && seeds.isEmpty() && sweepAfter == null && round >= SOLO_SETTLE_ROUNDS) {
-            // a restarted node without seeds that no peer has contacted: as far as anyone can tell, it is alone
-            settled = true;
-            log.info("{}: no peer has been heard in {} rounds since the restart; taking this node's ring as whole",
-                    self.getNodeId(), SOLO_SETTLE_ROUNDS);
-        }
         if (sweepAfter != null && round - sweepAskedRound > 1) {
             // no page for a round: ask again, of another seed or member, from where it stopped
             Member peer = randomReachable();
@@ -594,11 +618,6 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
             if (!validSender(message)) {
                 stats.rejectedMessages++;
                 return;
-            }
-            if (!settled && sweepAfter == null) {
-                // a rejoining node without other seeds reads the member list of the first peer it hears
-                sweepAfter = "";
-                askForMembers(message.getFromAddress());
             }
             for (MemberState s : message.getNewsList()) {
                 apply(s, now);
@@ -1316,9 +1335,10 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     }
 
     /**
-     * Whether this node's ring is complete: it has read a peer's whole member list since it
-     * started, or it is a new cluster's first node. A node that is not settled may hold a
-     * partial ring and must not place data by it.
+     * Whether this node's ring is complete: it has read a seed's whole member list since it
+     * started, or it restarted with the ring members it remembered, or it has no seeds (the
+     * first node of a cluster). A node that is not settled may hold a partial ring and must
+     * not place data by it.
      */
     public boolean settled() {
         return settled;

@@ -4,6 +4,7 @@ import io.murmur.membership.Liveness;
 import io.murmur.membership.Membership;
 import io.murmur.membership.MembershipView;
 import io.murmur.proto.peer.GossipMessage;
+import io.murmur.proto.peer.MemberState;
 import io.murmur.ring.Ring;
 import io.murmur.ring.RingSnapshot;
 import io.murmur.runtime.Clock;
@@ -24,6 +25,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executor;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 
@@ -49,7 +52,7 @@ final class GossipService implements AutoCloseable {
     private volatile ScheduledFuture<?> loadReport;
 
     private GossipService(NodeConfig config, String nodeId, long generation, int vnodes, int clientPort,
-                          boolean rejoining) {
+                          boolean rejoining, List<MemberState> remembered, Consumer<List<MemberState>> keep) {
         Membership[] core = new Membership[1];
         PeerNetwork.Handler<GossipMessage> handler = (from, message) -> {
             Membership m = core[0];
@@ -80,6 +83,7 @@ final class GossipService implements AutoCloseable {
                     public void ringChanged(RingSnapshot snapshot) {
                         ring.update(previous -> snapshot);
                         publishPeers();
+                        keep.accept(membership.ringStates());
                     }
 
                     @Override
@@ -91,6 +95,7 @@ final class GossipService implements AutoCloseable {
         core[0] = membership;
         try {
             loop.submit(() -> {
+                membership.remember(remembered);
                 ring.update(previous -> membership.ring());
                 membership.start();
                 publishPeers();
@@ -107,10 +112,15 @@ final class GossipService implements AutoCloseable {
         }
     }
 
-    /** @param rejoining the node was a member before this start (its data dir has a generation) */
+    /**
+     * @param rejoining  the node was a member before this start (its data dir has a generation)
+     * @param remembered the other ring members as the node last knew them
+     * @param keep       told the ring members whenever the ring changes, on the gossip thread: it
+     *                   must hand any disk work to another thread
+     */
     static GossipService start(NodeConfig config, String nodeId, long generation, int vnodes, int clientPort,
-                               boolean rejoining) {
-        return new GossipService(config, nodeId, generation, vnodes, clientPort, rejoining);
+                               boolean rejoining, List<MemberState> remembered, Consumer<List<MemberState>> keep) {
+        return new GossipService(config, nodeId, generation, vnodes, clientPort, rejoining, remembered, keep);
     }
 
     /** Peer addresses by node id, and the nodes held DOWN. */

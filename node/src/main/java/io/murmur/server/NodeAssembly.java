@@ -7,7 +7,10 @@ import io.murmur.storage.CachingStorage;
 import io.murmur.storage.RocksDbHintStore;
 import io.murmur.storage.RocksDbStorage;
 import io.murmur.storage.StorageOptions;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.murmur.proto.client.ErrorCode;
+import io.murmur.proto.peer.MemberState;
+import io.murmur.proto.peer.MembersPage;
 import io.murmur.transport.ClientListener;
 import io.murmur.transport.Errors;
 import io.murmur.transport.Reply;
@@ -23,6 +26,7 @@ import java.nio.file.Files;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -43,6 +47,8 @@ public final class NodeAssembly implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeAssembly.class);
     static final String META_NODE_ID = "node_id";
     static final String META_GENERATION = "generation";
+    /** The other ring members as this node last knew them (a MembersPage). */
+    static final String META_MEMBERS = "members";
     /** How often this node re-reads its data size and key estimate for gossip. */
     static final long LOAD_REPORT_MILLIS = 10_000;
 
@@ -91,7 +97,8 @@ public final class NodeAssembly implements AutoCloseable {
         GossipService gossiping = null;
         try {
             gossiping = GossipService.start(config, nodeId, generation, LocalRing.settleVnodes(config, rocks),
-                    listener.localAddress().getPort(), rejoining);
+                    listener.localAddress().getPort(), rejoining, rememberedMembers(rocks),
+                    states -> keepMembers(rocks, states));
         } finally {
             if (gossiping == null) {
                 listener.close();
@@ -151,6 +158,37 @@ public final class NodeAssembly implements AutoCloseable {
                 return;
             }
             Thread.sleep(20);
+        }
+    }
+
+    /** The ring members this node knew when it last ran, from the meta family. */
+    private static List<MemberState> rememberedMembers(RocksDbStorage rocks) {
+        Optional<byte[]> stored = rocks.getMeta(META_MEMBERS);
+        if (stored.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return MembersPage.parseFrom(stored.get()).getStatesList();
+        } catch (InvalidProtocolBufferException e) {
+            log.warn("the remembered member list in the data dir cannot be read ({}); joining through the seeds",
+                    e.getMessage());
+            return List.of();
+        }
+    }
+
+    /** Keeps the ring members for the next start; the write runs off the gossip thread. */
+    private void keepMembers(RocksDbStorage rocks, List<MemberState> states) {
+        byte[] bytes = MembersPage.newBuilder().addAllStates(states).build().toByteArray();
+        try {
+            requestExecutor.execute(() -> {
+                try {
+                    rocks.putMeta(META_MEMBERS, bytes);
+                } catch (StorageException e) {
+                    log.warn("could not keep the member list in the data dir: {}", e.getMessage());
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
         }
     }
 

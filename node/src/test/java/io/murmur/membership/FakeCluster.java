@@ -70,6 +70,21 @@ final class FakeCluster implements Clock {
 
     /** Makes a core without starting it. */
     Membership create(String id, List<String> seeds, long generation) {
+        return create(id, seeds, generation, false);
+    }
+
+    /** Makes and starts a core that restarts as a member, remembering {@code remembered}. */
+    Membership restart(String id, List<String> seeds, List<io.murmur.proto.peer.MemberState> remembered) {
+        long generation = generations.merge(id, 1L, Long::sum);
+        stopped.remove(id);
+        Membership m = create(id, seeds, generation, true);
+        m.remember(remembered);
+        cores.put(id, m);
+        m.start();
+        return m;
+    }
+
+    private Membership create(String id, List<String> seeds, long generation, boolean rejoining) {
         Scheduler scheduler = (task, delay, unit) -> {
             Timer t = new Timer(now + unit.toNanos(delay), seq++, id, task);
             timers.add(t);
@@ -82,7 +97,7 @@ final class FakeCluster implements Clock {
                 inFlight.add(e);
             }
         };
-        return new Membership(settings, new Membership.Identity(id, id, id, "r1", 8, 1, generation), seeds, this,
+        return new Membership(settings, new Membership.Identity(id, id, id, "r1", 8, 1, generation, rejoining), seeds, this,
                 scheduler, network, new SplittableRandom(seed * 31 + id.hashCode() * 17L + generation), null);
     }
 

@@ -47,6 +47,56 @@ class MembershipTest {
         return m.getSuspicionsList().stream().anyMatch(s -> s.getNodeId().equals(id));
     }
 
+    // ------------------------------------------------------------------ restarts
+
+    @Test
+    void aRestartingMemberKeepsItsPlaceInTheRingAndTakesTheMembersItRemembersAsItsRing() {
+        FakeCluster cluster = new FakeCluster(SETTINGS, 1);
+        cluster.start("a", List.of());
+        cluster.start("b", List.of("a"));
+        cluster.start("c", List.of("a"));
+        cluster.run(Duration.ofSeconds(5), Duration.ofMillis(100));
+        assertThat(cluster.core("c").ring().size()).isEqualTo(3);
+        List<MemberState> remembered = cluster.core("c").ringStates();
+        assertThat(remembered).extracting(MemberState::getNodeId).containsExactlyInAnyOrder("a", "b");
+
+        cluster.crash("c");
+        Membership c = cluster.restart("c", List.of("a"), remembered);
+        assertThat(c.self().getStatus()).isEqualTo(MemberStatus.NORMAL);
+        assertThat(c.settled()).as("settled by what it remembers, before any peer answered").isTrue();
+        assertThat(c.ring().size()).isEqualTo(3);
+        cluster.run(Duration.ofSeconds(3), Duration.ofMillis(100));
+        assertThat(cluster.core("a").ring().contains("c")).as("never left the others' ring").isTrue();
+    }
+
+    @Test
+    void aRestartingMemberThatRemembersNothingIsNotSettledUntilItHasReadASeedsMembers() {
+        FakeCluster cluster = new FakeCluster(SETTINGS, 1);
+        cluster.start("a", List.of());
+        cluster.start("b", List.of("a"));
+        cluster.run(Duration.ofSeconds(3), Duration.ofMillis(100));
+        cluster.crash("b");
+        Membership b = cluster.restart("b", List.of("a"), List.of());
+        assertThat(b.self().getStatus()).isEqualTo(MemberStatus.NORMAL);
+        assertThat(b.settled()).isFalse();
+        cluster.deliverAll();
+        assertThat(b.settled()).isTrue();
+        assertThat(b.ring().size()).isEqualTo(2);
+    }
+
+    @Test
+    void aJoiningNodeIsNotSettledUntilItHasReadASeedsMembers() {
+        FakeCluster cluster = new FakeCluster(SETTINGS, 1);
+        Membership a = cluster.start("a", List.of());
+        assertThat(a.settled()).as("a new cluster's first node").isTrue();
+        Membership b = cluster.start("b", List.of("a"));
+        assertThat(b.settled()).isFalse();
+        assertThat(b.self().getStatus()).isEqualTo(MemberStatus.JOINING);
+        cluster.deliverAll();
+        assertThat(b.settled()).isTrue();
+        assertThat(b.self().getStatus()).isEqualTo(MemberStatus.NORMAL);
+    }
+
     // ------------------------------------------------------------------ merge rules
 
     @Test

@@ -4,6 +4,7 @@ import io.murmur.membership.Liveness;
 import io.murmur.membership.Membership;
 import io.murmur.membership.MembershipSettings;
 import io.murmur.proto.peer.GossipMessage;
+import io.murmur.proto.peer.MemberState;
 import io.murmur.proto.peer.PeerFrame;
 import io.murmur.proto.peer.ReplicaMessage;
 import io.murmur.replication.Replication;
@@ -72,7 +73,17 @@ public final class ReplicaNode implements NodeProcess<PeerFrame> {
         PeerNetwork<ReplicaMessage> replicaNet = (to, m) -> net.send(to, PeerFrame.newBuilder().setReplica(m).build());
         String id = ctx.nodeId();
         membership = new Membership(membershipSettings, new Membership.Identity(id, id, id, "r1", vnodes, 1,
-                generation, generation > 1), seeds, ctx.clock(), ctx.scheduler(), gossipNet, ctx.random(), null);
+                generation, generation > 1), seeds, ctx.clock(), ctx.scheduler(), gossipNet, ctx.random(),
+                new Membership.Listener() {
+                    @Override
+                    public void ringChanged(RingSnapshot ring) {
+                        // kept with the node's data, as a real node keeps it in its meta family
+                        ctx.durable().put("members", membership.ringStates());
+                    }
+                });
+        @SuppressWarnings("unchecked")
+        List<MemberState> remembered = (List<MemberState>) ctx.durable().getOrDefault("members", List.of());
+        membership.remember(remembered);
         Membership core = membership;
         Topology topology = new Topology() {
             @Override
