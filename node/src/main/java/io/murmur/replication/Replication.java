@@ -334,6 +334,30 @@ public final class Replication {
     }
 
     /**
+     * Answers a read from this node's memory when its own replica alone makes the quorum
+     * ({@code r} is 1, or the cluster has one node) and the record is cached: no thread
+     * hand-off, no disk, no message. Returns null when the read must go the normal way.
+     * Such a read asks no other replica, so it repairs none.
+     */
+    public ReadResult readIfCached(byte[] key, int r) {
+        if (!topology.ready()) {
+            return null;
+        }
+        RingSnapshot ring = topology.ring();
+        int n = Math.min(settings.n(), ring.size());
+        if (n == 0 || Math.min(r > 0 ? r : settings.r(), n) != 1
+                || !ring.preferenceList(Token.of(key), n).contains(self)) {
+            return null;
+        }
+        VersionedRecord record = storage.getIfInMemory(key);
+        if (record == null || (record.isDeleted() && purgeable(record))) {
+            return null;
+        }
+        stats.reads.incrementAndGet();
+        return new ReadResult(Status.OK, 1, record, List.of(), "");
+    }
+
+    /**
      * This replica's record of {@code key}. A record whose versions are all tombstones
      * older than the grace period is purged here: by then every replica has had the
      * tombstone (through the write, its hints or repair), so nothing can bring back what

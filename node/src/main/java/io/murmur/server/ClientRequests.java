@@ -208,6 +208,16 @@ public final class ClientRequests implements RequestDispatcher {
         byte[] key = get.getKey().toByteArray();
         int r = get.hasR() ? get.getR() : 0;
         boolean verbose = get.getVerbose();
+        if (!verbose) {
+            try {
+                Outcomes.ReadResult hot = replication.readIfCached(key, r);
+                if (hot != null) {
+                    return done(Reply.of(getReply(id, hot, false)));
+                }
+            } catch (StorageException e) {
+                return done(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "storage error: " + e.getMessage())));
+            }
+        }
         return runAsync(id, reply -> replication.read(key, r, verbose, result -> reply.complete(switch (result.status()) {
             case OK -> Reply.of(getReply(id, result, verbose));
             case UNAVAILABLE -> Reply.of(Errors.error(id, ErrorCode.UNAVAILABLE, result.message()));
