@@ -3,6 +3,7 @@ package io.murmur.transport;
 import io.murmur.proto.peer.GossipMessage;
 import io.murmur.proto.peer.PeerFrame;
 import io.murmur.proto.peer.PeerHello;
+import io.murmur.proto.peer.ReplicaMessage;
 import io.murmur.proto.peer.TrafficClass;
 import io.murmur.runtime.PeerNetwork;
 import io.netty.bootstrap.ServerBootstrap;
@@ -27,26 +28,33 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gossip traffic class of the peer protocol on Netty: listens on the peer port for
- * gossip connections, and sends gossip messages to peers by address.
+ * The peer port on Netty: the gossip traffic class, and the listening socket that every
+ * traffic class shares. Sends gossip messages to peers by address; with
+ * {@link #openReplicaTraffic} it also carries replica traffic (see {@link ReplicaTraffic}).
  *
  * <p>Design note. Gossip decides who is alive, so it must never wait behind anything
  * else: the transport has its own event-loop group ({@code ioThreads}, default one thread
- * named {@code murmur-gossip-…}), shared with neither the client port nor disk work, and
- * its own connections, separate from any other traffic class. Connections are one-way, as
- * the peer protocol says: {@link #send} writes on a connection this node opened to the
- * peer's address (one per address, opened lazily, starting with this node's
- * {@link PeerHello}; see {@link OutboundTraffic}), and connections the node accepts are
- * only read (see {@link PeerInboundHandler}). Sending is best effort and never blocks or
- * throws for a lost peer: what cannot be sent soon is dropped and counted (see
- * {@link OutboundPeer}), since gossip is periodic and idempotent and the next round says
- * it again. Received messages go to the handler on the executor given at start, by default
- * this transport's own event loop ({@link #protocolLoop()}); it must run tasks one at a
- * time, in order.
+ * named {@code murmur-gossip-…}), shared with neither the client port, nor replica traffic,
+ * nor disk work, and its own connections, separate from any other traffic class.
+ * Connections are one-way, as the peer protocol says: {@link #send} writes on a connection
+ * this node opened to the peer's address (one per address, opened lazily, starting with
+ * this node's {@link PeerHello}), and connections the node accepts are only read (see
+ * {@link PeerInboundHandler}). Sending is best effort and never blocks or throws for a
+ * lost peer: what cannot be sent soon is dropped and counted (see {@link OutboundPeer}),
+ * since gossip is periodic and idempotent and the next round says it again. Received
+ * messages go to the handler on the executor given at start, by default this transport's
+ * own event loop ({@link #protocolLoop()}); it must run tasks one at a time, in order.
+ *
+ * <p>The peer port has one listening socket for every traffic class; a connection's hello
+ * says which class it carries. Connections are accepted on the gossip loop, which reads
+ * their hello: a gossip connection stays there, a replica connection moves to the replica
+ * event loops (see {@link ReplicaTraffic} for why), and a hello naming a class this node
+ * does not take — replica traffic before it is opened — closes the connection.
  *
  * <p>Frames are a 4-byte big-endian length, then a {@link PeerFrame}; a length over
  * {@code maxFrameBytes} closes the connection before any of the frame is buffered, and a
- * message too big to send is dropped before it is written.
+ * message too big to send is dropped before it is written. Until its hello has named
+ * another class, every connection is held to this transport's {@code maxFrameBytes}.
  *
  * <p>Peer addresses are {@code host:port}. A host name is resolved by the JVM's resolver
  * on the event loop when a connection opens; use IP literals, or names the resolver
@@ -75,8 +83,10 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
      *                                  default 256, a core sends a handful per peer per round
      * @param writeBufferHighWaterBytes bytes written but not yet taken by the socket, per connection,
      *                                  beyond which messages are dropped; default 1 MiB
-     * @param maxInboundConnections     accepted connections open at once, beyond which new ones are
-     *                                  closed at once; default 4096, one per gossiping peer is normal
+     * @param maxInboundConnections     accepted connections open at once (gossip ones, and any whose
+     *                                  hello has not come yet), beyond which new ones are closed at once;
+     *                                  default 4096, one per gossiping peer is normal. Replica connections
+     *                                  count against the replica traffic's own limit once their hello came
      * @param maxPendingDeliveryBytes   received frame bytes waiting for the handler's executor, beyond
      *                                  which messages are dropped; default 16 MiB
      * @param connectTimeoutMillis      default 2000: peers answer in milliseconds, a lost one never
@@ -225,7 +235,8 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
     }
 
     /**
-     * What one traffic class has done since it started.
+     * What one traffic class has done since it started: the gossip transport's from
+     * {@link PeerTransport#counters()}, replica traffic's from {@link ReplicaTraffic#counters()}.
      *
      * @param messagesSent        messages written to a socket
      * @param messagesDropped     messages given to {@code send} and never written: queue full,
@@ -260,6 +271,8 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
     private final AtomicInteger inboundOpen = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Channel serverChannel;
+    /** The replica traffic class, once opened; guarded by {@code this} for writes. */
+    private volatile ReplicaTraffic replica;
     /** Refusing inbound connections over the limit; only the first refusal of a run is a warning. */
     private volatile boolean refusing;
 
@@ -349,9 +362,45 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
         }
     }
 
+    /**
+     * Opens the replica traffic class on this transport's peer port: from now on the port
+     * also takes replica connections (until now their hellos were refused), and the
+     * returned {@link ReplicaTraffic} sends replica messages to peers. Received replica
+     * messages reach {@code handler} as tasks on {@code deliveryExecutor} (on a node, the
+     * request pool; it may run them in any order and on many threads at once). The replica
+     * traffic has its own event loops ({@code murmur-replica-…}), connections and limits;
+     * {@link #close()} closes it with the rest.
+     *
+     * @throws IllegalStateException when replica traffic is open already, or this transport closed
+     */
+    public synchronized ReplicaTraffic openReplicaTraffic(ReplicaTraffic.Settings replicaSettings,
+                                                          PeerNetwork.Handler<ReplicaMessage> handler,
+                                                          Executor deliveryExecutor) {
+        Objects.requireNonNull(replicaSettings, "replicaSettings");
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
+        if (closed.get()) {
+            throw new IllegalStateException("peer transport: closed");
+        }
+        if (replica != null) {
+            throw new IllegalStateException("peer transport: replica traffic is open already");
+        }
+        replica = ReplicaTraffic.open(replicaSettings, settings, loops, handler, deliveryExecutor);
+        log.debug("replica traffic of {} open on {} ({} threads)",
+                settings.nodeId(), localAddress(), replicaSettings.ioThreads());
+        return replica;
+    }
+
     /** The class a hello names, as this node takes it; {@code null} for one it does not take. */
     private InboundClass inboundClass(TrafficClass traffic) {
-        return traffic == TrafficClass.GOSSIP ? gossipInbound : null;
+        return switch (traffic) {
+            case GOSSIP -> gossipInbound;
+            case REPLICA -> {
+                ReplicaTraffic r = replica;
+                yield r != null ? r.inbound() : null;
+            }
+            default -> null;
+        };
     }
 
     private void accept(SocketChannel ch) {
@@ -423,7 +472,12 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
         return counters.snapshot();
     }
 
-    /** Accepted connections open now. */
+    /**
+     * Accepted connections open now that are not another class's: gossip connections, and
+     * those whose hello has not come yet. {@code maxInboundConnections} bounds these; a
+     * connection whose hello names replica traffic moves to that class's count
+     * ({@link ReplicaTraffic#openInboundConnections()}).
+     */
     public int openInboundConnections() {
         return inboundOpen.get();
     }
@@ -434,22 +488,32 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
     }
 
     /**
-     * Stops accepting, closes every connection, and shuts the event loops down, waiting
-     * until their threads have ended. Messages not yet written are dropped, and nothing
-     * more reaches the handler. Must not be called on the transport's own event loop
-     * (which it would wait for).
+     * Stops accepting, closes every connection of every traffic class (replica traffic
+     * included, when open), and shuts the event loops down, waiting until their threads have
+     * ended. Messages not yet written are dropped, and nothing more reaches the handlers.
+     * Must not be called on one of the transport's own event loops (which it would wait for).
      */
     @Override
     public void close() {
-        if (threads.owns(Thread.currentThread())) {
+        ReplicaTraffic open = replica;
+        if (threads.owns(Thread.currentThread()) || (open != null && open.ownsThread(Thread.currentThread()))) {
             throw new IllegalStateException("PeerTransport.close() called on its own event loop");
         }
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        synchronized (this) {
+            open = replica; // openReplicaTraffic sees closed from now on
+        }
         delivery.stop();
+        if (open != null) {
+            open.stopDelivery();
+        }
         outbound.close();
         serverChannel.close().awaitUninterruptibly();
+        if (open != null) {
+            open.close();
+        }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         if (!threads.join(TimeUnit.SECONDS.toMillis(5))) {
