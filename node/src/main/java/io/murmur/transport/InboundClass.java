@@ -1,7 +1,6 @@
 package io.murmur.transport;
 
 import io.murmur.proto.peer.PeerFrame;
-import io.murmur.proto.peer.TrafficClass;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
@@ -31,7 +30,6 @@ final class InboundClass {
         void deliver(String from, PeerFrame frame, int frameBytes);
     }
 
-    private final TrafficClass traffic;
     private final String name;
     private final PeerFrame.KindCase kind;
     private final int maxFrameBytes;
@@ -46,10 +44,9 @@ final class InboundClass {
     /** Refusing connections over {@code maxOpen}; only the first refusal of a run is a warning. */
     private volatile boolean refusing;
 
-    private InboundClass(TrafficClass traffic, String name, PeerFrame.KindCase kind, int maxFrameBytes,
+    private InboundClass(String name, PeerFrame.KindCase kind, int maxFrameBytes,
                          PeerCounters counters, Sink sink, EventLoopGroup loops, ChannelGroup channels,
                          AtomicInteger open, int maxOpen, BooleanSupplier closed) {
-        this.traffic = traffic;
         this.name = name;
         this.kind = kind;
         this.maxFrameBytes = maxFrameBytes;
@@ -63,24 +60,20 @@ final class InboundClass {
     }
 
     /** A class whose connections stay on the loop that accepted them, already counted in its slot. */
-    static InboundClass staying(TrafficClass traffic, String name, PeerFrame.KindCase kind, int maxFrameBytes,
+    static InboundClass staying(String name, PeerFrame.KindCase kind, int maxFrameBytes,
                                 PeerCounters counters, Sink sink, BooleanSupplier closed) {
-        return new InboundClass(traffic, name, kind, maxFrameBytes, counters, sink, null, null, null, 0, closed);
+        return new InboundClass(name, kind, maxFrameBytes, counters, sink, null, null, null, 0, closed);
     }
 
     /**
      * A class whose connections move to {@code loops}, tracked in {@code channels} and counted
      * in {@code open}, at most {@code maxOpen} of them.
      */
-    static InboundClass moving(TrafficClass traffic, String name, PeerFrame.KindCase kind, int maxFrameBytes,
+    static InboundClass moving(String name, PeerFrame.KindCase kind, int maxFrameBytes,
                                PeerCounters counters, Sink sink, EventLoopGroup loops, ChannelGroup channels,
                                AtomicInteger open, int maxOpen, BooleanSupplier closed) {
-        return new InboundClass(traffic, name, kind, maxFrameBytes, counters, sink, loops, channels, open, maxOpen,
+        return new InboundClass(name, kind, maxFrameBytes, counters, sink, loops, channels, open, maxOpen,
                 closed);
-    }
-
-    TrafficClass traffic() {
-        return traffic;
     }
 
     String name() {

@@ -80,11 +80,6 @@ final class PeerDelivery<M> {
         }
     }
 
-    /** Frame bytes handed to the executor and not yet taken by the handler. */
-    long pendingBytes() {
-        return pendingBytes.get();
-    }
-
     /** From now on nothing more reaches the handler, also what is already queued. */
     void stop() {
         stopped = true;

@@ -297,7 +297,7 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
                 settings.connectTimeoutMillis(), settings.reconnectDelayMinMillis(),
                 settings.reconnectDelayMaxMillis(), settings.idleCloseMillis(), false),
                 loops, group, hello, counters, channels);
-        this.gossipInbound = InboundClass.staying(TrafficClass.GOSSIP, "gossip", PeerFrame.KindCase.GOSSIP,
+        this.gossipInbound = InboundClass.staying("gossip", PeerFrame.KindCase.GOSSIP,
                 settings.maxFrameBytes(), counters,
                 (from, frame, frameBytes) -> delivery.deliver(from, frame.getGossip(), frameBytes), closed::get);
         ServerBootstrap inbound = new ServerBootstrap()

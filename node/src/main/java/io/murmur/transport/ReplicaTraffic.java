@@ -232,7 +232,7 @@ public final class ReplicaTraffic implements PeerNetwork<ReplicaMessage> {
                 settings.writeBufferHighWaterBytes(), settings.connectTimeoutMillis(),
                 settings.reconnectDelayMinMillis(), settings.reconnectDelayMaxMillis(), settings.idleCloseMillis(),
                 true), loops, group, hello, counters, channels);
-        this.inbound = InboundClass.moving(TrafficClass.REPLICA, "replica", PeerFrame.KindCase.REPLICA,
+        this.inbound = InboundClass.moving("replica", PeerFrame.KindCase.REPLICA,
                 settings.maxFrameBytes(), counters,
                 (from, frame, frameBytes) -> delivery.deliver(from, frame.getReplica(), frameBytes),
                 group, channels, inboundOpen, settings.maxInboundConnections(), closed::get);
