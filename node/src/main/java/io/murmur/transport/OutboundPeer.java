@@ -19,19 +19,26 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The one outbound gossip connection to one peer address, opened lazily, with the queue of
- * frames waiting for it.
+ * The one outbound connection of one traffic class to one peer address, opened lazily,
+ * with the queue of frames waiting for it.
  *
  * <p>Design note. Any thread may {@link #offer} a frame; it lands in a queue bounded by
- * {@code maxQueuedMessagesPerPeer} (a full queue drops the frame, never waits), and one
- * drain task on this peer's event loop moves the queue onto the channel. All connection
- * state is touched only on that loop. The first frame on every connection is this node's
- * hello.
+ * {@code maxQueuedMessagesPerPeer} and {@code maxQueuedBytesPerPeer} (a full queue drops
+ * the frame, never waits), and one drain task on this peer's event loop moves the queue
+ * onto the channel: it writes every frame waiting and then flushes once, so a burst costs
+ * one system call per drain rather than one per message. All connection state is touched
+ * only on that loop. The first frame on every connection is the traffic class's hello.
  *
- * <p>Drops, all counted: a full queue; a channel over its write-buffer high-water mark
- * even after a flush (the peer reads too slowly, and a newer round will say it all again);
+ * <p>A channel over its write-buffer high-water mark even after a flush means the peer
+ * reads too slowly. Gossip then drops the frames (a newer round will say it all again);
+ * replica traffic leaves them in the queue and goes on when the channel is writable again,
+ * so a burst of data is slowed down to what the peer takes instead of being thinned out,
+ * and only a full queue drops.
+ *
+ * <p>Drops, all counted: a full queue; a channel over its high-water mark (gossip only);
  * frames queued while a failed connect backs off; frames whose write fails.
  *
  * <p>Backoff: a failed connect, and a connection the peer closes before it has stayed up
@@ -52,11 +59,13 @@ final class OutboundPeer {
     private final String address;
     private final InetSocketAddress remote;
     private final EventLoop loop;
-    private final PeerTransport transport;
-    private final PeerTransport.Settings settings;
+    private final OutboundTraffic owner;
+    private final OutboundTraffic.Limits limits;
+    private final String traffic;
     private final PeerCounters counters;
     private final ConcurrentLinkedQueue<PeerFrame> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private volatile long lastUsedNanos = System.nanoTime();
 
@@ -73,21 +82,28 @@ final class OutboundPeer {
     private boolean reconnectLogged;
     private boolean retired;
 
-    OutboundPeer(String address, InetSocketAddress remote, EventLoop loop, PeerTransport transport) {
+    OutboundPeer(String address, InetSocketAddress remote, EventLoop loop, OutboundTraffic owner) {
         this.address = address;
         this.remote = remote;
         this.loop = loop;
-        this.transport = transport;
-        this.settings = transport.settings();
-        this.counters = transport.liveCounters();
-        this.nextDelayMillis = settings.reconnectDelayMinMillis();
+        this.owner = owner;
+        this.limits = owner.limits();
+        this.traffic = owner.name();
+        this.counters = owner.counters();
+        this.nextDelayMillis = limits.reconnectDelayMinMillis();
         this.retryAtNanos = System.nanoTime(); // nanoTime may be negative: 0 is no safe "long ago"
     }
 
     /** Queues {@code frame} for this peer; false (and nothing queued) when the queue is full. */
     boolean offer(PeerFrame frame) {
         lastUsedNanos = System.nanoTime();
-        if (queued.incrementAndGet() > settings.maxQueuedMessagesPerPeer()) {
+        if (queued.incrementAndGet() > limits.maxQueuedMessagesPerPeer()) {
+            queued.decrementAndGet();
+            return false;
+        }
+        long bytes = frameBytes(frame);
+        if (queuedBytes.addAndGet(bytes) > limits.maxQueuedBytesPerPeer()) {
+            queuedBytes.addAndGet(-bytes);
             queued.decrementAndGet();
             return false;
         }
@@ -102,10 +118,16 @@ final class OutboundPeer {
         return true;
     }
 
+    /** The frame's length on the wire; protobuf remembers the size, so this is cheap. */
+    private static long frameBytes(PeerFrame frame) {
+        return 4L + frame.getSerializedSize();
+    }
+
     private PeerFrame poll() {
         PeerFrame frame = queue.poll();
         if (frame != null) {
             queued.decrementAndGet();
+            queuedBytes.addAndGet(-frameBytes(frame));
         }
         return frame;
     }
@@ -120,9 +142,9 @@ final class OutboundPeer {
         drainScheduled.set(false);
         if (retired) {
             for (PeerFrame frame = poll(); frame != null; frame = poll()) {
-                transport.enqueue(address, frame);
+                owner.enqueue(address, frame);
             }
-        } else if (transport.isClosed()) {
+        } else if (owner.isClosed()) {
             dropQueued();
         } else if (connected) {
             writeQueued();
@@ -136,9 +158,9 @@ final class OutboundPeer {
     }
 
     private void connect() {
-        ChannelFuture connecting = transport.outboundBootstrap(loop, new Watcher()).connect(remote);
+        ChannelFuture connecting = owner.bootstrap(loop, new Watcher()).connect(remote);
         channel = connecting.channel();
-        transport.track(channel);
+        owner.track(channel);
         connecting.addListener((ChannelFutureListener) this::connectDone);
     }
 
@@ -148,7 +170,7 @@ final class OutboundPeer {
         }
         if (!future.isSuccess()) {
             channel = null;
-            if (retired || transport.isClosed()) {
+            if (retired || owner.isClosed()) {
                 dropQueued(); // we closed it ourselves while it was connecting
                 return;
             }
@@ -159,15 +181,15 @@ final class OutboundPeer {
         }
         connected = true;
         connectedAtNanos = System.nanoTime();
-        transport.outboundOpened();
+        owner.opened();
         if (failures > 0 && !reconnectLogged) {
             reconnectLogged = true;
-            log.info("connected to gossip peer {} after {} failed attempts", address, failures);
+            log.info("connected to {} peer {} after {} failed attempts", traffic, address, failures);
         } else if (failures > 0) {
-            log.debug("connected to gossip peer {} after {} failed attempts", address, failures);
+            log.debug("connected to {} peer {} after {} failed attempts", traffic, address, failures);
         }
-        int helloBytes = transport.helloFrameBytes();
-        channel.write(transport.hello()).addListener((ChannelFutureListener) written -> {
+        int helloBytes = owner.helloFrameBytes();
+        channel.write(owner.hello()).addListener((ChannelFutureListener) written -> {
             if (written.isSuccess()) {
                 counters.bytesSent.add(helloBytes);
             }
@@ -175,17 +197,24 @@ final class OutboundPeer {
         writeQueued();
     }
 
+    /** Writes what the queue holds, as far as the channel takes it, then flushes once. */
     private void writeQueued() {
         Channel ch = channel;
-        for (PeerFrame frame = poll(); frame != null; frame = poll()) {
+        boolean waitWhenUnwritable = limits.waitWhenUnwritable();
+        while (!queue.isEmpty()) {
             if (!ch.isWritable()) {
                 ch.flush();
                 if (!ch.isWritable()) {
+                    if (waitWhenUnwritable) {
+                        break; // the frames wait; channelWritabilityChanged drains again
+                    }
+                    poll();
                     counters.messagesDropped.increment();
                     continue;
                 }
             }
-            int bytes = 4 + frame.getSerializedSize();
+            PeerFrame frame = poll();
+            long bytes = frameBytes(frame);
             ch.write(frame).addListener((ChannelFutureListener) written -> {
                 if (written.isSuccess()) {
                     counters.messagesSent.increment();
@@ -207,16 +236,16 @@ final class OutboundPeer {
         boolean wasConnected = connected;
         connected = false;
         if (wasConnected) {
-            transport.outboundClosed();
+            owner.closed();
         }
-        if (retired || transport.isClosed() || !wasConnected) {
+        if (retired || owner.isClosed() || !wasConnected) {
             return; // a failed connect is handled by connectDone
         }
         long livedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - connectedAtNanos);
-        if (livedMillis >= settings.reconnectDelayMaxMillis()) {
+        if (livedMillis >= limits.reconnectDelayMaxMillis()) {
             failures = 0;
-            nextDelayMillis = settings.reconnectDelayMinMillis();
-            log.debug("gossip connection to {} closed after {} ms", address, livedMillis);
+            nextDelayMillis = limits.reconnectDelayMinMillis();
+            log.debug("{} connection to {} closed after {} ms", traffic, address, livedMillis);
         } else {
             backOff("the peer closed the connection after " + livedMillis + " ms");
         }
@@ -232,12 +261,12 @@ final class OutboundPeer {
         }
         long delay = nextDelayMillis;
         retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay);
-        nextDelayMillis = Math.min(delay * 2, settings.reconnectDelayMaxMillis());
+        nextDelayMillis = Math.min(delay * 2, limits.reconnectDelayMaxMillis());
         if (failures == 1) {
-            log.info("gossip peer {}: {}; retrying after {} ms, backing off up to {} ms (further failures at debug)",
-                    address, reason, delay, settings.reconnectDelayMaxMillis());
+            log.info("{} peer {}: {}; retrying after {} ms, backing off up to {} ms (further failures at debug)",
+                    traffic, address, reason, delay, limits.reconnectDelayMaxMillis());
         } else {
-            log.debug("gossip peer {}: {} (failure {}); retrying after {} ms", address, reason, failures, delay);
+            log.debug("{} peer {}: {} (failure {}); retrying after {} ms", traffic, address, reason, failures, delay);
         }
     }
 
@@ -253,9 +282,9 @@ final class OutboundPeer {
                     return;
                 }
                 retired = true;
-                transport.forget(address, this);
+                owner.forget(address, this);
                 if (channel != null) {
-                    log.debug("closing the idle gossip connection to {}", address);
+                    log.debug("closing the idle {} connection to {}", traffic, address);
                     channel.close(); // closed() then does the bookkeeping
                 }
             });
@@ -274,8 +303,8 @@ final class OutboundPeer {
             int bytes = msg instanceof ByteBuf buf ? buf.readableBytes() : 0;
             ReferenceCountUtil.release(msg);
             if (ctx.channel().isOpen()) {
-                log.warn("closing gossip connection to {}: the peer sent {} bytes on a one-way connection",
-                        address, bytes);
+                log.warn("closing {} connection to {}: the peer sent {} bytes on a one-way connection",
+                        traffic, address, bytes);
                 ctx.close();
             }
         }
@@ -287,11 +316,19 @@ final class OutboundPeer {
         }
 
         @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            if (ctx.channel().isWritable() && ctx.channel() == channel && connected && !queue.isEmpty()) {
+                drain();
+            }
+            ctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (cause instanceof IOException) {
-                log.debug("gossip connection to {} failed: {}", address, cause.toString());
+                log.debug("{} connection to {} failed: {}", traffic, address, cause.toString());
             } else {
-                log.warn("closing gossip connection to {} after an unexpected error", address, cause);
+                log.warn("closing {} connection to {} after an unexpected error", traffic, address, cause);
             }
             ctx.close();
         }

@@ -3,7 +3,7 @@ package io.murmur.transport;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The peer transport's running counts, bumped from any of its threads and read as a
+ * One traffic class's running counts, bumped from any of its threads and read as a
  * {@link PeerTransport.Counters} snapshot.
  */
 final class PeerCounters {

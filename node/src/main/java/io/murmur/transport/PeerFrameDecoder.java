@@ -16,17 +16,27 @@ import java.util.concurrent.atomic.LongAdder;
  * prefix has arrived the decoder emits one {@link OversizedFrame} and from then on
  * discards everything the connection sends, which the next handler closes. Unlike the
  * client port there is nobody to answer, so nothing of the frame is read.
+ *
+ * <p>Until the hello has named the connection's traffic class, the accepting transport's
+ * limit and counter apply; then the next handler switches both to the class's with
+ * {@link #switchTo}, on the channel's event loop, and they apply from the next frame on.
  */
 final class PeerFrameDecoder extends ByteToMessageDecoder {
     /** A length prefix over the limit; nothing after it is decoded. */
     record OversizedFrame(long length) {
     }
 
-    private final int maxFrameBytes;
-    private final LongAdder bytesReceived;
+    private int maxFrameBytes;
+    private LongAdder bytesReceived;
     private boolean refused;
 
     PeerFrameDecoder(int maxFrameBytes, LongAdder bytesReceived) {
+        this.maxFrameBytes = maxFrameBytes;
+        this.bytesReceived = bytesReceived;
+    }
+
+    /** From the next frame on, frames may be up to {@code maxFrameBytes} and bytes read count in {@code bytesReceived}. */
+    void switchTo(int maxFrameBytes, LongAdder bytesReceived) {
         this.maxFrameBytes = maxFrameBytes;
         this.bytesReceived = bytesReceived;
     }

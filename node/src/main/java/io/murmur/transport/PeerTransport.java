@@ -3,61 +3,58 @@ package io.murmur.transport;
 import io.murmur.proto.peer.GossipMessage;
 import io.murmur.proto.peer.PeerFrame;
 import io.murmur.proto.peer.PeerHello;
+import io.murmur.proto.peer.ReplicaMessage;
 import io.murmur.proto.peer.TrafficClass;
 import io.murmur.runtime.PeerNetwork;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.LengthFieldPrepender;
-import io.netty.handler.codec.protobuf.ProtobufEncoder;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The gossip traffic class of the peer protocol on Netty: listens on the peer port for
- * gossip connections, and sends gossip messages to peers by address.
+ * The peer port on Netty: the gossip traffic class, and the listening socket that every
+ * traffic class shares. Sends gossip messages to peers by address; with
+ * {@link #openReplicaTraffic} it also carries replica traffic (see {@link ReplicaTraffic}).
  *
  * <p>Design note. Gossip decides who is alive, so it must never wait behind anything
  * else: the transport has its own event-loop group ({@code ioThreads}, default one thread
- * named {@code murmur-gossip-…}), shared with neither the client port nor disk work, and
- * its own connections, separate from any other traffic class. Connections are one-way, as
- * the peer protocol says: {@link #send} writes on a connection this node opened to the
- * peer's address (one per address, opened lazily, starting with this node's
- * {@link PeerHello}), and connections the node accepts are only read (see
+ * named {@code murmur-gossip-…}), shared with neither the client port, nor replica traffic,
+ * nor disk work, and its own connections, separate from any other traffic class.
+ * Connections are one-way, as the peer protocol says: {@link #send} writes on a connection
+ * this node opened to the peer's address (one per address, opened lazily, starting with
+ * this node's {@link PeerHello}), and connections the node accepts are only read (see
  * {@link PeerInboundHandler}). Sending is best effort and never blocks or throws for a
  * lost peer: what cannot be sent soon is dropped and counted (see {@link OutboundPeer}),
  * since gossip is periodic and idempotent and the next round says it again. Received
  * messages go to the handler on the executor given at start, by default this transport's
  * own event loop ({@link #protocolLoop()}); it must run tasks one at a time, in order.
  *
+ * <p>The peer port has one listening socket for every traffic class; a connection's hello
+ * says which class it carries. Connections are accepted on the gossip loop, which reads
+ * their hello: a gossip connection stays there, a replica connection moves to the replica
+ * event loops (see {@link ReplicaTraffic} for why), and a hello naming a class this node
+ * does not take — replica traffic before it is opened — closes the connection.
+ *
  * <p>Frames are a 4-byte big-endian length, then a {@link PeerFrame}; a length over
  * {@code maxFrameBytes} closes the connection before any of the frame is buffered, and a
- * message too big to send is dropped before it is written.
+ * message too big to send is dropped before it is written. Until its hello has named
+ * another class, every connection is held to this transport's {@code maxFrameBytes}.
  *
  * <p>Peer addresses are {@code host:port}. A host name is resolved by the JVM's resolver
  * on the event loop when a connection opens; use IP literals, or names the resolver
@@ -79,15 +76,17 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
      * @param nodeId                    this node's id, sent in the hello
      * @param generation                this node's generation, sent in the hello
      * @param transport                 {@code auto}, {@code epoll} or {@code nio} (see {@link EventLoops#choose})
-     * @param ioThreads                 event-loop threads; default 1, plenty for gossip's few messages a second
+     * @param ioThreads                 gossip event-loop threads; default 1, plenty for gossip's few messages a second
      * @param maxFrameBytes             largest frame read or written; default 1 MiB, far above a bounded
      *                                  gossip message, small enough that a hostile length costs nothing
      * @param maxQueuedMessagesPerPeer  messages waiting per peer address, mostly while connecting;
      *                                  default 256, a core sends a handful per peer per round
      * @param writeBufferHighWaterBytes bytes written but not yet taken by the socket, per connection,
      *                                  beyond which messages are dropped; default 1 MiB
-     * @param maxInboundConnections     accepted connections open at once, beyond which new ones are
-     *                                  closed at once; default 4096, one per gossiping peer is normal
+     * @param maxInboundConnections     accepted connections open at once (gossip ones, and any whose
+     *                                  hello has not come yet), beyond which new ones are closed at once;
+     *                                  default 4096, one per gossiping peer is normal. Replica connections
+     *                                  count against the replica traffic's own limit once their hello came
      * @param maxPendingDeliveryBytes   received frame bytes waiting for the handler's executor, beyond
      *                                  which messages are dropped; default 16 MiB
      * @param connectTimeoutMillis      default 2000: peers answer in milliseconds, a lost one never
@@ -95,8 +94,9 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
      * @param reconnectDelayMaxMillis   …up to this; default 5000, a few gossip rounds
      * @param idleCloseMillis           an outbound connection not used for this long is closed;
      *                                  default 60000, many rounds without choosing that peer
-     * @param helloTimeoutMillis        an accepted connection must send its hello within this;
-     *                                  default 5000, so silent connections cannot hold the inbound slots
+     * @param helloTimeoutMillis        an accepted connection (of any traffic class) must send its hello
+     *                                  within this; default 5000, so silent connections cannot hold the
+     *                                  inbound slots
      */
     public record Settings(String host, int port, String cluster, String nodeId, long generation,
                            String transport, int ioThreads, int maxFrameBytes, int maxQueuedMessagesPerPeer,
@@ -235,19 +235,22 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
     }
 
     /**
-     * What the transport has done since it started.
+     * What one traffic class has done since it started: the gossip transport's from
+     * {@link PeerTransport#counters()}, replica traffic's from {@link ReplicaTraffic#counters()}.
      *
-     * @param messagesSent        gossip messages written to a socket
-     * @param messagesDropped     gossip messages given to {@link #send} and never written: queue full,
-     *                            connection over its high-water mark, connect failed or backing off,
-     *                            write failed, too large, unusable address, or the transport closed
+     * @param messagesSent        messages written to a socket
+     * @param messagesDropped     messages given to {@code send} and never written: queue full,
+     *                            connection over its high-water mark (gossip), connect failed or
+     *                            backing off, write failed, too large, unusable address, or the
+     *                            transport closed
      * @param bytesSent           frame bytes written, hellos included
      * @param connectFailures     outbound connects that failed
-     * @param messagesReceived    gossip messages read from accepted connections
+     * @param messagesReceived    messages read from accepted connections
      * @param deliveriesDropped   received messages not handed to the handler because its executor
      *                            was too far behind (or refused them)
      * @param bytesReceived       bytes read from accepted connections, whatever they were
-     * @param connectionsRejected accepted connections closed for breaking the protocol
+     * @param connectionsRejected accepted connections closed for breaking the protocol (before their
+     *                            hello named a class: counted by the gossip transport)
      * @param connectionsRefused  connections closed at once because too many were open
      */
     public record Counters(long messagesSent, long messagesDropped, long bytesSent, long connectFailures,
@@ -256,56 +259,47 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
     }
 
     private final Settings settings;
-    private final String transportName;
+    private final EventLoops loops;
     private final EventLoopGroup group;
-    private final GossipThreads threads;
+    private final TransportThreads threads;
     private final EventLoop protocolLoop;
     private final PeerCounters counters = new PeerCounters();
-    private final GossipDelivery delivery;
+    private final PeerDelivery<GossipMessage> delivery;
     private final ChannelGroup channels;
-    private final ConcurrentHashMap<String, OutboundPeer> peers = new ConcurrentHashMap<>();
+    private final OutboundTraffic outbound;
+    private final InboundClass gossipInbound;
     private final AtomicInteger inboundOpen = new AtomicInteger();
-    private final AtomicInteger outboundOpen = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final PeerFrame hello;
-    private final int helloFrameBytes;
-    private final Bootstrap outbound;
     private final Channel serverChannel;
-    private final ScheduledFuture<?> idleSweep;
+    /** The replica traffic class, once opened; guarded by {@code this} for writes. */
+    private volatile ReplicaTraffic replica;
     /** Refusing inbound connections over the limit; only the first refusal of a run is a warning. */
     private volatile boolean refusing;
-    /** Only the first unusable address is a warning. */
-    private final AtomicBoolean badAddressWarned = new AtomicBoolean();
 
-    private PeerTransport(Settings settings, EventLoops loops, EventLoopGroup group, GossipThreads threads,
+    private PeerTransport(Settings settings, EventLoops loops, EventLoopGroup group, TransportThreads threads,
                           PeerNetwork.Handler<GossipMessage> handler, Executor deliveryExecutor) {
         this.settings = settings;
-        this.transportName = loops.name();
+        this.loops = loops;
         this.group = group;
         this.threads = threads;
         this.protocolLoop = group.next();
-        this.delivery = new GossipDelivery(handler, deliveryExecutor != null ? deliveryExecutor : protocolLoop,
-                settings.maxPendingDeliveryBytes(), counters);
+        this.delivery = new PeerDelivery<>("gossip", handler,
+                deliveryExecutor != null ? deliveryExecutor : protocolLoop, settings.maxPendingDeliveryBytes(), counters);
         this.channels = new DefaultChannelGroup("gossip-channels", protocolLoop);
-        this.hello = PeerFrame.newBuilder().setHello(PeerHello.newBuilder()
-                .setProtocolVersion(PROTOCOL_VERSION)
-                .setCluster(settings.cluster())
-                .setNodeId(settings.nodeId())
-                .setGeneration(settings.generation())
-                .setTraffic(TrafficClass.GOSSIP)).build();
-        this.helloFrameBytes = 4 + hello.getSerializedSize();
+        PeerFrame hello = hello(settings, TrafficClass.GOSSIP);
         if (hello.getSerializedSize() > settings.maxFrameBytes()) {
             throw new IllegalArgumentException("peer transport: the hello (" + hello.getSerializedSize()
                     + " bytes with this cluster name and node id) does not fit maxFrameBytes "
                     + settings.maxFrameBytes());
         }
-        this.outbound = new Bootstrap()
-                .channel(loops.socketChannelClass())
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, settings.connectTimeoutMillis())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
-                        settings.writeBufferHighWaterBytes() / 2, settings.writeBufferHighWaterBytes()));
+        this.outbound = new OutboundTraffic("gossip", new OutboundTraffic.Limits(settings.maxFrameBytes(),
+                settings.maxQueuedMessagesPerPeer(), Long.MAX_VALUE, settings.writeBufferHighWaterBytes(),
+                settings.connectTimeoutMillis(), settings.reconnectDelayMinMillis(),
+                settings.reconnectDelayMaxMillis(), settings.idleCloseMillis(), false),
+                loops, group, hello, counters, channels);
+        this.gossipInbound = InboundClass.staying("gossip", PeerFrame.KindCase.GOSSIP,
+                settings.maxFrameBytes(), counters,
+                (from, frame, frameBytes) -> delivery.deliver(from, frame.getGossip(), frameBytes), closed::get);
         ServerBootstrap inbound = new ServerBootstrap()
                 .group(group)
                 .channel(loops.serverChannelClass())
@@ -318,10 +312,22 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
                         accept(ch);
                     }
                 });
-        this.serverChannel = inbound.bind(settings.host(), settings.port()).syncUninterruptibly().channel();
-        long sweepMillis = Math.max(10, settings.idleCloseMillis() / 4);
-        this.idleSweep = protocolLoop.scheduleWithFixedDelay(this::retireIdlePeers, sweepMillis, sweepMillis,
-                TimeUnit.MILLISECONDS);
+        try {
+            this.serverChannel = inbound.bind(settings.host(), settings.port()).syncUninterruptibly().channel();
+        } catch (Throwable e) { // a failed bind arrives as an undeclared BindException
+            outbound.close();
+            throw e;
+        }
+    }
+
+    /** The hello that opens this node's connections of {@code traffic}. */
+    static PeerFrame hello(Settings settings, TrafficClass traffic) {
+        return PeerFrame.newBuilder().setHello(PeerHello.newBuilder()
+                .setProtocolVersion(PROTOCOL_VERSION)
+                .setCluster(settings.cluster())
+                .setNodeId(settings.nodeId())
+                .setGeneration(settings.generation())
+                .setTraffic(traffic)).build();
     }
 
     /**
@@ -342,18 +348,59 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
         Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(handler, "handler");
         EventLoops loops = EventLoops.choose(settings.transport());
-        GossipThreads threads = new GossipThreads();
+        TransportThreads threads = new TransportThreads("murmur-gossip");
         EventLoopGroup group = loops.newGroup(settings.ioThreads(), threads);
         try {
             PeerTransport transport = new PeerTransport(settings, loops, group, threads, handler, deliveryExecutor);
             log.debug("gossip transport of {} listening on {} ({})",
                     settings.nodeId(), transport.localAddress(), transport.transportName());
             return transport;
-        } catch (Throwable e) { // a failed bind arrives as an undeclared BindException
+        } catch (Throwable e) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             threads.join(TimeUnit.SECONDS.toMillis(5));
             throw e;
         }
+    }
+
+    /**
+     * Opens the replica traffic class on this transport's peer port: from now on the port
+     * also takes replica connections (until now their hellos were refused), and the
+     * returned {@link ReplicaTraffic} sends replica messages to peers. Received replica
+     * messages reach {@code handler} as tasks on {@code deliveryExecutor} (on a node, the
+     * request pool; it may run them in any order and on many threads at once). The replica
+     * traffic has its own event loops ({@code murmur-replica-…}), connections and limits;
+     * {@link #close()} closes it with the rest.
+     *
+     * @throws IllegalStateException when replica traffic is open already, or this transport closed
+     */
+    public synchronized ReplicaTraffic openReplicaTraffic(ReplicaTraffic.Settings replicaSettings,
+                                                          PeerNetwork.Handler<ReplicaMessage> handler,
+                                                          Executor deliveryExecutor) {
+        Objects.requireNonNull(replicaSettings, "replicaSettings");
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
+        if (closed.get()) {
+            throw new IllegalStateException("peer transport: closed");
+        }
+        if (replica != null) {
+            throw new IllegalStateException("peer transport: replica traffic is open already");
+        }
+        replica = ReplicaTraffic.open(replicaSettings, settings, loops, handler, deliveryExecutor);
+        log.debug("replica traffic of {} open on {} ({} threads)",
+                settings.nodeId(), localAddress(), replicaSettings.ioThreads());
+        return replica;
+    }
+
+    /** The class a hello names, as this node takes it; {@code null} for one it does not take. */
+    private InboundClass inboundClass(TrafficClass traffic) {
+        return switch (traffic) {
+            case GOSSIP -> gossipInbound;
+            case REPLICA -> {
+                ReplicaTraffic r = replica;
+                yield r != null ? r.inbound() : null;
+            }
+            default -> null;
+        };
     }
 
     private void accept(SocketChannel ch) {
@@ -362,23 +409,25 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
             counters.connectionsRefused.increment();
             if (!refusing) {
                 refusing = true;
-                log.warn("refusing gossip connection from {}: {} inbound connections are open, the limit "
+                log.warn("refusing peer connection from {}: {} inbound connections are open, the limit "
                                 + "(further refusals at debug until one is accepted)",
                         PeerAddresses.format(ch.remoteAddress()), settings.maxInboundConnections());
             } else {
-                log.debug("refusing gossip connection from {}: too many open",
+                log.debug("refusing peer connection from {}: too many open",
                         PeerAddresses.format(ch.remoteAddress()));
             }
             ch.close();
             return;
         }
         refusing = false;
+        InboundSlot slot = new InboundSlot(inboundOpen);
         channels.add(ch);
-        ch.closeFuture().addListener(f -> inboundOpen.decrementAndGet());
+        ch.closeFuture().addListener(f -> slot.release());
         ChannelPipeline p = ch.pipeline();
-        p.addLast("framer", new PeerFrameDecoder(settings.maxFrameBytes(), counters.bytesReceived));
-        p.addLast("handler", new PeerInboundHandler(settings.cluster(), settings.helloTimeoutMillis(), delivery,
-                counters));
+        PeerFrameDecoder decoder = new PeerFrameDecoder(settings.maxFrameBytes(), counters.bytesReceived);
+        p.addLast("framer", decoder);
+        p.addLast("handler", new PeerInboundHandler(settings.cluster(), settings.helloTimeoutMillis(), gossipInbound,
+                this::inboundClass, slot, decoder));
     }
 
     /**
@@ -394,101 +443,7 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
             counters.messagesDropped.increment();
             return;
         }
-        PeerFrame frame = PeerFrame.newBuilder().setGossip(message).build();
-        int size = frame.getSerializedSize();
-        if (size > settings.maxFrameBytes()) {
-            counters.messagesDropped.increment();
-            log.warn("dropped a gossip message to {}: {} bytes is over the frame limit of {} bytes",
-                    LogText.printable(to), size, settings.maxFrameBytes());
-            return;
-        }
-        enqueue(to, frame);
-    }
-
-    /** Queues a checked frame for the peer at {@code address}, making the peer if it is new. */
-    void enqueue(String address, PeerFrame frame) {
-        if (closed.get()) {
-            counters.messagesDropped.increment();
-            return;
-        }
-        OutboundPeer peer = peers.get(address);
-        if (peer == null) {
-            InetSocketAddress remote = PeerAddresses.parse(address);
-            if (remote == null) {
-                counters.messagesDropped.increment();
-                if (badAddressWarned.compareAndSet(false, true)) {
-                    log.warn("dropped a gossip message to '{}': not a host:port address (further ones at debug)",
-                            LogText.printable(address));
-                } else {
-                    log.debug("dropped a gossip message to '{}': not a host:port address", LogText.printable(address));
-                }
-                return;
-            }
-            peer = peers.computeIfAbsent(address, a -> new OutboundPeer(a, remote, group.next(), this));
-        }
-        if (!peer.offer(frame)) {
-            counters.messagesDropped.increment();
-        }
-    }
-
-    private void retireIdlePeers() {
-        long idleNanos = TimeUnit.MILLISECONDS.toNanos(settings.idleCloseMillis());
-        for (OutboundPeer peer : peers.values()) {
-            peer.retireIfIdle(idleNanos);
-        }
-    }
-
-    // ---- for OutboundPeer
-
-    Settings settings() {
-        return settings;
-    }
-
-    PeerCounters liveCounters() {
-        return counters;
-    }
-
-    boolean isClosed() {
-        return closed.get();
-    }
-
-    PeerFrame hello() {
-        return hello;
-    }
-
-    int helloFrameBytes() {
-        return helloFrameBytes;
-    }
-
-    /** A bootstrap for one outbound connection on {@code loop}, watched by {@code watcher}. */
-    Bootstrap outboundBootstrap(EventLoop loop, ChannelHandler watcher) {
-        return outbound.clone(loop).handler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel ch) {
-                ChannelPipeline p = ch.pipeline();
-                p.addLast("prepender", new LengthFieldPrepender(4));
-                p.addLast("encoder", new ProtobufEncoder());
-                p.addLast("watcher", watcher);
-            }
-        });
-    }
-
-    /** Remembers {@code channel} so that {@link #close()} closes it. */
-    void track(Channel channel) {
-        channels.add(channel);
-    }
-
-    void outboundOpened() {
-        outboundOpen.incrementAndGet();
-    }
-
-    void outboundClosed() {
-        outboundOpen.decrementAndGet();
-    }
-
-    /** Removes {@code peer}, retired, from the table (unless a successor has replaced it). */
-    void forget(String address, OutboundPeer peer) {
-        peers.remove(address, peer);
+        outbound.send(to, PeerFrame.newBuilder().setGossip(message).build());
     }
 
     // ---- public view
@@ -500,7 +455,7 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
 
     /** "epoll" or "nio". */
     public String transportName() {
-        return transportName;
+        return loops.name();
     }
 
     /**
@@ -517,79 +472,53 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
         return counters.snapshot();
     }
 
-    /** Accepted connections open now. */
+    /**
+     * Accepted connections open now that are not another class's: gossip connections, and
+     * those whose hello has not come yet. {@code maxInboundConnections} bounds these; a
+     * connection whose hello names replica traffic moves to that class's count
+     * ({@link ReplicaTraffic#openInboundConnections()}).
+     */
     public int openInboundConnections() {
         return inboundOpen.get();
     }
 
-    /** Outbound connections established (hello sent) and open now. */
+    /** Outbound gossip connections established (hello sent) and open now. */
     public int openOutboundConnections() {
-        return outboundOpen.get();
+        return outbound.openConnections();
     }
 
     /**
-     * Stops accepting, closes every connection, and shuts the event loops down, waiting
-     * until their threads have ended. Messages not yet written are dropped, and nothing
-     * more reaches the handler. Must not be called on the transport's own event loop
-     * (which it would wait for).
+     * Stops accepting, closes every connection of every traffic class (replica traffic
+     * included, when open), and shuts the event loops down, waiting until their threads have
+     * ended. Messages not yet written are dropped, and nothing more reaches the handlers.
+     * Must not be called on one of the transport's own event loops (which it would wait for).
      */
     @Override
     public void close() {
-        for (EventExecutor executor : group) {
-            if (executor.inEventLoop()) {
-                throw new IllegalStateException("PeerTransport.close() called on its own event loop");
-            }
+        ReplicaTraffic open = replica;
+        if (threads.owns(Thread.currentThread()) || (open != null && open.ownsThread(Thread.currentThread()))) {
+            throw new IllegalStateException("PeerTransport.close() called on its own event loop");
         }
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        synchronized (this) {
+            open = replica; // openReplicaTraffic sees closed from now on
+        }
         delivery.stop();
-        idleSweep.cancel(false);
+        if (open != null) {
+            open.stopDelivery();
+        }
+        outbound.close();
         serverChannel.close().awaitUninterruptibly();
+        if (open != null) {
+            open.close();
+        }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
         if (!threads.join(TimeUnit.SECONDS.toMillis(5))) {
             log.warn("gossip transport threads still running after close");
         }
-        peers.clear();
-    }
-
-    /** Names the transport's threads {@code murmur-gossip-…} and remembers them, so close can wait for them. */
-    private static final class GossipThreads implements ThreadFactory {
-        private final DefaultThreadFactory names = new DefaultThreadFactory("murmur-gossip", true);
-        private final List<Thread> started = new CopyOnWriteArrayList<>();
-
-        @Override
-        public Thread newThread(Runnable task) {
-            Thread thread = names.newThread(task);
-            started.add(thread);
-            return thread;
-        }
-
-        /** Waits up to {@code timeoutMillis} for every thread to end; whether they all did. */
-        boolean join(long timeoutMillis) {
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-            boolean interrupted = false;
-            try {
-                for (Thread thread : started) {
-                    while (thread.isAlive()) {
-                        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                        if (left <= 0) {
-                            return false;
-                        }
-                        try {
-                            thread.join(left);
-                        } catch (InterruptedException e) {
-                            interrupted = true;
-                        }
-                    }
-                }
-                return true;
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        }
+        outbound.clear();
     }
 }

@@ -4,7 +4,10 @@ import io.murmur.proto.peer.GossipMessage;
 import io.murmur.proto.peer.Ping;
 import io.murmur.runtime.PeerNetwork;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -70,6 +73,16 @@ final class GossipPeers implements AutoCloseable {
     static GossipMessage ping(String from, String fromAddress, long seq) {
         return GossipMessage.newBuilder().setFrom(from).setFromAddress(fromAddress).setFromGeneration(1)
                 .setPing(Ping.newBuilder().setSeq(seq).setTarget("b")).build();
+    }
+
+    /** A port nothing listens on (just now). */
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
