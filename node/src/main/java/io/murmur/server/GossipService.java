@@ -175,6 +175,16 @@ final class GossipService implements AutoCloseable {
         return ring.current();
     }
 
+    /**
+     * Opens replica traffic on this node's peer port: received messages reach
+     * {@code handler} on {@code executor}. Closed with this service.
+     */
+    io.murmur.transport.ReplicaTraffic openReplicaTraffic(io.murmur.transport.ReplicaTraffic.Settings settings,
+                                                          PeerNetwork.Handler<io.murmur.proto.peer.ReplicaMessage> handler,
+                                                          Executor executor) {
+        return transport.openReplicaTraffic(settings, handler, executor);
+    }
+
     InetSocketAddress peerAddress() {
         return transport.localAddress();
     }

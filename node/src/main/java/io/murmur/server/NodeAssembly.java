@@ -12,6 +12,7 @@ import io.murmur.proto.client.ErrorCode;
 import io.murmur.proto.peer.MemberState;
 import io.murmur.proto.peer.MembersPage;
 import io.murmur.transport.ClientListener;
+import io.murmur.transport.ReplicaTraffic;
 import io.murmur.transport.Errors;
 import io.murmur.transport.Reply;
 import io.murmur.transport.RequestDispatcher;
@@ -108,8 +109,19 @@ public final class NodeAssembly implements AutoCloseable {
         this.gossip = gossiping;
         this.ring = new LocalRing(nodeId, rocks, gossip);
         String peerAddress = config.advertiseHost + ":" + gossip.peerAddress().getPort();
+        // replica messages reach the core on the request threads, like clients' requests
+        AtomicReference<ReplicationService> core = new AtomicReference<>();
+        ReplicaTraffic replicaTraffic = gossip.openReplicaTraffic(ReplicaTraffic.Settings.builder()
+                        .maxFrameBytes(Math.max(16 << 20, 4 * config.maxFrameBytes)).build(),
+                (from, message) -> {
+                    ReplicationService r = core.get();
+                    if (r != null) {
+                        r.onMessage(from, message);
+                    }
+                }, requestExecutor);
         this.replication = new ReplicationService(nodeId, peerAddress, config.replication, storage,
-                new RocksDbHintStore(rocks), requestExecutor, (to, message) -> { }, gossip.topology());
+                new RocksDbHintStore(rocks), requestExecutor, replicaTraffic, gossip.topology());
+        core.set(replication);
         gossip.reportLoad(LOAD_REPORT_MILLIS, requestExecutor, rocks::approximateDataBytes, rocks::approximateKeyCount);
         ClientRequests requests = new ClientRequests(
                 new ClientRequests.Identity(config.clusterName, nodeId, config.advertiseHost,

@@ -119,14 +119,19 @@ class ReplicationClusterTest {
         running.remove(c);
         try (RawClient viaA = new RawClient(a.clientAddress())) {
             for (int i = 0; i < KEYS; i++) {
-                Response r = viaA.call(put(1000 + i, "k" + i, "w" + i, 2));
+                ByteString context = viaA.call(get(1000 + i, "k" + i, 2)).getGet().getContext();
+                Response r = viaA.call(put(2000 + i, "k" + i, "w" + i, 2).toBuilder()
+                        .setPut(put(0, "k" + i, "w" + i, 2).getPut().toBuilder().setContext(context)).build());
                 assertThat(r.hasPut()).as("put k%d with c down: %s", i, r).isTrue();
             }
-            ClusterInfo info = viaA.call(Requests.clusterInfo(1)).getClusterInfo();
-            Member seenC = info.getMembersList().stream().filter(m -> m.getNodeId().equals("c")).findFirst()
-                    .orElseThrow();
-            assertThat(seenC.getHintsPending()).as("a keeps hints for c").isPositive();
-            assertThat(seenC.getHintBytes()).isPositive();
+            // c never acknowledges: at each write's deadline a keeps a hint for it
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                ClusterInfo info = viaA.call(Requests.clusterInfo(1)).getClusterInfo();
+                Member seenC = info.getMembersList().stream().filter(m -> m.getNodeId().equals("c")).findFirst()
+                        .orElseThrow();
+                assertThat(seenC.getHintsPending()).as("a keeps hints for c").isEqualTo(KEYS);
+                assertThat(seenC.getHintBytes()).isPositive();
+            });
             // W = 3 cannot be met once c is known DOWN: refused before anything is written
             await().atMost(Duration.ofSeconds(20)).until(() -> a.membership().member("c")
                     .map(m -> m.liveness() == Liveness.DOWN).orElse(false));
