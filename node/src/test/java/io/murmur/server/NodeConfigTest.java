@@ -61,6 +61,22 @@ class NodeConfigTest {
     }
 
     @Test
+    void quorumsLargerThanTheReplicationFactorAreRefused() throws Exception {
+        Path file = write("replication:\n  n: 3\n  w: 4\n");
+        assertThatThrownBy(() -> NodeConfig.load(file, List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": replication.w must be at most replication.n (3): r=2, w=4");
+        NodeConfig single = NodeConfig.fromOverrides(Map.of("replication.n", 1, "replication.r", 1,
+                "replication.w", 1));
+        assertThat(single.replication.n()).isEqualTo(1);
+        assertThat(single.replication.readsMayBeStale()).isFalse();
+        NodeConfig weak = NodeConfig.fromOverrides(Map.of("replication.r", 1, "replication.w", 1));
+        assertThat(weak.replication.readsMayBeStale()).isTrue();
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("replication.r", 0)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("replication.r");
+    }
+
+    @Test
     void aValueOfTheWrongTypeIsRefused() throws Exception {
         Path file = write("network:\n  client_port: lots\n");
         assertThatThrownBy(() -> NodeConfig.load(file, List.of()))
