@@ -61,6 +61,12 @@ class MurmurClientTest {
         return client(b -> { }, hosts);
     }
 
+    /**
+     * For tests that count the requests a node received: smart routing would add its own
+     * ClusterInfo requests (SmartRoutingTest covers those).
+     */
+    private static final Consumer<MurmurClient.Builder> ROUND_ROBIN = b -> b.smartRouting(false);
+
     private static Throwable failureOf(CompletableFuture<?> future) {
         try {
             future.get(10, TimeUnit.SECONDS);
@@ -107,7 +113,7 @@ class MurmurClientTest {
     @Test
     void quorumOverridesTravelInTheRequest() {
         FakeNode node = node(FakeNode.start());
-        BlockingMurmurClient client = client(node.address()).blocking();
+        BlockingMurmurClient client = client(ROUND_ROBIN, node.address()).blocking();
 
         client.get("k", GetOptions.withR(3));
         client.put("k".getBytes(), "v".getBytes(), null, PutOptions.withW(1));
@@ -124,7 +130,7 @@ class MurmurClientTest {
     @Test
     void helloIsSentFirstOnEveryConnection() {
         FakeNode node = node(FakeNode.start());
-        MurmurClient client = client(b -> b.connectionsPerHost(3), node.address());
+        MurmurClient client = client(b -> b.connectionsPerHost(3).smartRouting(false), node.address());
 
         List<CompletableFuture<Duration>> pings = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
@@ -156,7 +162,7 @@ class MurmurClientTest {
                 }
             }
         }));
-        MurmurClient client = client(node.address());
+        MurmurClient client = client(ROUND_ROBIN, node.address());
 
         List<CompletableFuture<GetResult>> futures = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -238,7 +244,7 @@ class MurmurClientTest {
     @Test
     void droppedConnectionFailsEveryPendingRequest() {
         FakeNode node = node(FakeNode.start((request, replier) -> { }));
-        MurmurClient client = client(node.address());
+        MurmurClient client = client(ROUND_ROBIN, node.address());
         List<CompletableFuture<GetResult>> futures = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             futures.add(client.get("k" + i));
@@ -326,7 +332,7 @@ class MurmurClientTest {
     @Test
     void closeFailsPendingRequestsAndRefusesNewOnes() {
         FakeNode node = node(FakeNode.start((request, replier) -> { }));
-        MurmurClient client = client(node.address());
+        MurmurClient client = client(ROUND_ROBIN, node.address());
         CompletableFuture<GetResult> pending = client.get("k");
         await().atMost(Duration.ofSeconds(5)).until(() -> node.allRequests().size() == 2);
 
