@@ -66,7 +66,7 @@ public final class Murmur implements Callable<Integer> {
             description = "Per-request timeout in milliseconds (default: " + DEFAULT_TIMEOUT_MILLIS + ").")
     Long timeoutMillis;
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces with errors.")
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces with errors; get also prints the coordinator and what each replica answered.")
     boolean verbose;
 
     @Spec

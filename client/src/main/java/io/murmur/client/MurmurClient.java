@@ -79,6 +79,9 @@ public final class MurmurClient implements AutoCloseable {
     public CompletableFuture<GetResult> get(byte[] key, GetOptions options) {
         Get.Builder get = Get.newBuilder().setKey(ByteString.copyFrom(key));
         options.r().ifPresent(get::setR);
+        if (options.verbose()) {
+            get.setVerbose(true);
+        }
         return router.submit(Request.newBuilder().setGet(get), Route.READ, key, Response.ResultCase.GET,
                 (response, rtt) -> GetResult.from(response.getGet()));
     }

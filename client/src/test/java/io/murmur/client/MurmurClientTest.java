@@ -148,6 +148,44 @@ class MurmurClientTest {
     }
 
     @Test
+    void aVerboseReadAsksForAndReturnsTheCoordinatorAndEachReplicasAnswer() {
+        List<Request> gets = new CopyOnWriteArrayList<>();
+        FakeNode node = node(FakeNode.start((request, replier) -> {
+            gets.add(request);
+            GetReply.Builder reply = GetReply.newBuilder()
+                    .addSiblings(Sibling.newBuilder().setValue(ByteString.copyFromUtf8("v")).setWrittenAtMillis(5));
+            if (request.getGet().getVerbose()) {
+                reply.setCoordinator("n1")
+                        .addReplicas(io.murmur.proto.client.ReplicaAnswer.newBuilder().setNodeId("n1").setOutcome("ok")
+                                .addVersions(io.murmur.proto.client.VersionSummary.newBuilder()
+                                        .setDot("n1:7").setWrittenAtMillis(5).setValueBytes(1))
+                                .addVersions(io.murmur.proto.client.VersionSummary.newBuilder()
+                                        .setDot("n2:3").setTombstone(true).setWrittenAtMillis(4)))
+                        .addReplicas(io.murmur.proto.client.ReplicaAnswer.newBuilder().setNodeId("n2")
+                                .setOutcome("no answer"));
+            }
+            replier.send(Response.newBuilder().setGet(reply));
+        }));
+        BlockingMurmurClient client = client(ROUND_ROBIN, node.address()).blocking();
+
+        GetResult plain = client.get("k");
+        GetResult verbose = client.get("k", GetOptions.withR(2).withVerbose(true));
+
+        assertThat(gets.get(0).getGet().getVerbose()).isFalse();
+        assertThat(gets.get(1).getGet().getVerbose()).isTrue();
+        assertThat(gets.get(1).getGet().getR()).isEqualTo(2);
+        assertThat(plain.coordinator()).isEmpty();
+        assertThat(plain.replicas()).isEmpty();
+        assertThat(verbose.siblings()).hasSize(1);
+        assertThat(verbose.coordinator()).isEqualTo("n1");
+        assertThat(verbose.replicas()).containsExactly(
+                new ReplicaAnswer("n1", "ok", List.of(
+                        new VersionSummary("n1:7", false, 5, 1),
+                        new VersionSummary("n2:3", true, 4, 0))),
+                new ReplicaAnswer("n2", "no answer", List.of()));
+    }
+
+    @Test
     void pipelinedRequestsMatchOutOfOrderReplies() {
         int n = 50;
         List<Object[]> held = new CopyOnWriteArrayList<>();
