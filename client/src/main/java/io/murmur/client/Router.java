@@ -76,6 +76,7 @@ final class Router {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean refreshing = new AtomicBoolean();
     private final AtomicBoolean refreshScheduled = new AtomicBoolean();
+    private final AtomicBoolean failureRefreshArmed = new AtomicBoolean(true);
     private final AtomicLong refreshes = new AtomicLong();
     private volatile Topology topology;
     private volatile long lastRefreshNanos;
@@ -192,10 +193,11 @@ final class Router {
     /**
      * A connection to {@code host} failed or was lost, perhaps because its node stopped:
      * with smart routing, ask for the members again, at once or, when the last request
-     * for them went out less than a second ago, a second after it.
+     * for them went out less than a second ago, a second after it. Once only until a reply
+     * arrives: when every host is unreachable, the periodic refresh is enough.
      */
     void connectionFailed(HostPool host) {
-        if (!smart || closed.get()) {
+        if (!smart || closed.get() || !failureRefreshArmed.compareAndSet(true, false)) {
             return;
         }
         long wait = FAILURE_REFRESH_GAP_NANOS - (System.nanoTime() - lastRefreshNanos);
@@ -298,6 +300,7 @@ final class Router {
         }
         topology = new Topology(view, Map.copyOf(poolOf), List.copyOf(any));
         refreshes.incrementAndGet();
+        failureRefreshArmed.set(true);
     }
 
     private HostPool pool(HostAddress address) {

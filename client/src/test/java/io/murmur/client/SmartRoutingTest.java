@@ -247,6 +247,32 @@ class SmartRoutingTest {
     }
 
     @Test
+    void failuresAskForTheMembersOnceUntilAReplyArrives() throws Exception {
+        // a node that drops the connection whenever it is asked for the members
+        FakeNode.MemoryStore store = new FakeNode.MemoryStore();
+        FakeNode node = FakeNode.start((request, replier) -> {
+            if (request.hasClusterInfo()) {
+                replier.channel().close();
+            } else {
+                store.onRequest(request, replier);
+            }
+        });
+        toClose.add(node);
+        MurmurClient client = client(b -> b.refreshInterval(Duration.ofMinutes(10)), node.address());
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> count(node) == 2); // the first ask, and one after its failure
+        Thread.sleep(2_500);
+
+        assertThat(count(node)).isEqualTo(2);
+        assertThat(client.router().refreshCount()).isZero();
+        client.put("k", "v").join(); // round-robin still works
+    }
+
+    private static long count(FakeNode node) {
+        return node.allRequests().stream().filter(Request::hasClusterInfo).count();
+    }
+
+    @Test
     void aClusterInfoWithoutARingLeavesRequestsRoundRobin() {
         // FakeNode's own ClusterInfo lists one member without vnodes: no ring can be built
         FakeNode one = FakeNode.start();
