@@ -81,6 +81,13 @@ class SmartClientClusterTest {
         return RingSnapshot.of(members);
     }
 
+    /**
+     * One replica's answer is enough: this test is about where requests go, and must hold
+     * whether or not the nodes replicate yet.
+     */
+    private static final PutOptions ONE_ACK = PutOptions.withW(1);
+    private static final GetOptions ONE_READ = GetOptions.withR(1);
+
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -116,9 +123,9 @@ class SmartClientClusterTest {
             String key = "user:" + i;
             String primary = ring.preferenceList(utf8(key), 1).get(0);
             assertThat(client.router().firstChoiceFor(utf8(key), false)).as(key).isEqualTo(primary);
-            client.blocking().put(key, "v" + i);
+            client.blocking().put(utf8(key), utf8("v" + i), CausalContext.EMPTY, ONE_ACK);
             MurmurClient direct = client(byId.get(primary), false);
-            assertThat(direct.blocking().get(key).found()).as("%s on its primary %s", key, primary).isTrue();
+            assertThat(direct.blocking().get(key, ONE_READ).found()).as("%s on its primary %s", key, primary).isTrue();
             direct.close();
             perNode.merge(primary, 1, Integer::sum);
         }
@@ -129,8 +136,8 @@ class SmartClientClusterTest {
         running.remove(b);
         for (int i = 0; i < 30; i++) {
             String key = "after:" + i;
-            client.blocking().put(key, "v");
-            GetResult read = client.blocking().get(key);
+            client.blocking().put(utf8(key), utf8("v"), CausalContext.EMPTY, ONE_ACK);
+            GetResult read = client.blocking().get(key, ONE_READ);
             if (!ring.preferenceList(utf8(key), 1).get(0).equals("b")) {
                 // both went to the live primary; a key of b's went round-robin, twice
                 assertThat(read.found()).as(key).isTrue();
