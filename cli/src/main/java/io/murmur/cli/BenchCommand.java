@@ -103,12 +103,12 @@ final class BenchCommand extends MurmurCommand {
             List<BenchResult> roundResults = new ArrayList<>();
             if (ceiling || ceilingOnly) {
                 try (CeilingServer server = CeilingServer.start(valueBytes);
-                     MurmurClient client = murmur.connect(List.of(server.address()), connections)) {
+                     MurmurClient client = murmur.connect(List.of(server.address()), connections, true)) {
                     roundResults.add(measure("ceiling", client, false, runSeed + round, err));
                 }
             }
             if (!ceilingOnly) {
-                try (MurmurClient client = murmur.connect(connections)) {
+                try (MurmurClient client = murmur.connect(murmur.hostList(), connections, true)) {
                     roundResults.add(measure("node", client, load && round == 1, runSeed + round, err));
                 }
             }

@@ -58,14 +58,15 @@ public final class Murmur implements Callable<Integer> {
 
     @Option(names = "--host", split = ",", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
             description = "Node to talk to; repeatable or comma-separated, used round-robin "
-                    + "(default: " + DEFAULT_HOST + ").")
+                    + "(default: " + DEFAULT_HOST + "). bench learns the cluster from these and sends "
+                    + "each key to a replica.")
     List<String> hosts = new ArrayList<>();
 
     @Option(names = "--timeout", paramLabel = "MS", scope = ScopeType.INHERIT,
             description = "Per-request timeout in milliseconds (default: " + DEFAULT_TIMEOUT_MILLIS + ").")
     Long timeoutMillis;
 
-    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces with errors.")
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces with errors; get also prints the coordinator and what each replica answered.")
     boolean verbose;
 
     @Spec
@@ -128,13 +129,21 @@ public final class Murmur implements Callable<Integer> {
         return hosts.isEmpty() ? List.of(DEFAULT_HOST) : hosts;
     }
 
-    /** A client for the configured hosts and timeout. */
+    /**
+     * A client for the configured hosts and timeout that talks to those hosts only. A
+     * one-shot command gains nothing from learning the cluster (its request would go out
+     * before the members arrive), and the node named with --host is the one that answers.
+     */
     MurmurClient connect(int connectionsPerHost) {
-        return connect(hostList(), connectionsPerHost);
+        return connect(hostList(), connectionsPerHost, false);
     }
 
-    /** A client for {@code hosts} with the configured timeout. */
-    MurmurClient connect(List<String> hosts, int connectionsPerHost) {
+    /**
+     * A client for {@code hosts} with the configured timeout; with {@code smartRouting},
+     * one that learns the cluster from them and sends each key to a replica, as an
+     * application's client does.
+     */
+    MurmurClient connect(List<String> hosts, int connectionsPerHost, boolean smartRouting) {
         Duration timeout = requestTimeout();
         Duration connectTimeout = timeout.compareTo(Duration.ofSeconds(2)) < 0 ? timeout : Duration.ofSeconds(2);
         try {
@@ -143,6 +152,7 @@ public final class Murmur implements Callable<Integer> {
                     .requestTimeout(timeout)
                     .connectTimeout(connectTimeout)
                     .connectionsPerHost(connectionsPerHost)
+                    .smartRouting(smartRouting)
                     .clientName("murmur-cli")
                     .build();
         } catch (IllegalArgumentException e) {

@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
             "Show every member and its health.",
             "One row per member as the answering node sees it: id, address, status (JOINING, NORMAL, "
                     + "LEAVING, LEFT), liveness (ALIVE, SUSPECT, DOWN), phi (only for the members this node "
-                    + "watches; '-' otherwise), heartbeat, generation, vnodes and share of the ring."
+                    + "watches; '-' otherwise), heartbeat, generation, vnodes, share of the ring, load, and the "
+                    + "hints the answering node holds for the member (writes it missed) with their size."
         })
 final class StatusCommand extends MurmurCommand {
     @Override
@@ -27,7 +28,7 @@ final class StatusCommand extends MurmurCommand {
                 info.getClusterName(), info.getNodeId(), info.getRingFingerprint()));
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"NODE", "ADDRESS", "STATUS", "LIVENESS", "PHI", "HEARTBEAT", "GENERATION", "VNODES",
-            "OWNS", "LOAD"});
+            "OWNS", "LOAD", "HINTS"});
         for (Member m : info.getMembersList()) {
             rows.add(new String[] {
                 m.getNodeId() + (m.getNodeId().equals(info.getNodeId()) ? " *" : ""),
@@ -39,11 +40,17 @@ final class StatusCommand extends MurmurCommand {
                 Long.toString(m.getGeneration()),
                 m.getWeight() > 1 ? m.getVnodes() + "x" + m.getWeight() : Integer.toString(m.getVnodes()),
                 String.format(Locale.ROOT, "%.1f%%", m.getOwnership() * 100),
-                bytes(m.getLoadBytes())});
+                bytes(m.getLoadBytes()),
+                hints(m.getHintsPending(), m.getHintBytes())});
         }
         InfoCommand.printTable(out, rows);
         out.flush();
         return Murmur.EXIT_OK;
+    }
+
+    /** Hints held for a member and their size: {@code 0}, or {@code 12 (3.4 KiB)}. */
+    private static String hints(long count, long bytes) {
+        return count == 0 && bytes == 0 ? "0" : Long.toUnsignedString(count) + " (" + bytes(bytes) + ")";
     }
 
     private static String bytes(long n) {

@@ -2,8 +2,16 @@ package io.murmur.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import io.murmur.client.FakeNode;
+import io.murmur.proto.client.ClusterInfo;
 import io.murmur.proto.client.ErrorCode;
+import io.murmur.proto.client.GetReply;
+import io.murmur.proto.client.Member;
+import io.murmur.proto.client.ReplicaAnswer;
+import io.murmur.proto.client.Request;
+import io.murmur.proto.client.Response;
+import io.murmur.proto.client.VersionSummary;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -286,6 +295,92 @@ class MurmurCliTest {
     void benchRejectsBadOptions() {
         assertThat(run("bench", "--ops", "scan").exit()).isEqualTo(2);
         assertThat(run("bench", "--read-ratio", "1.5").err()).startsWith("error: USAGE: --read-ratio");
+    }
+
+    /** A node that answers every get with one value and, when asked to be verbose, three replicas' answers. */
+    private FakeNode verboseReader(List<Request> gets) {
+        return node(FakeNode.start((request, replier) -> {
+            gets.add(request);
+            GetReply.Builder reply = GetReply.newBuilder()
+                    .addSiblings(io.murmur.proto.client.Sibling.newBuilder().setValue(ByteString.copyFromUtf8("hello")))
+                    .setContext(ByteString.copyFromUtf8("ctx"));
+            if (request.getGet().getVerbose()) {
+                reply.setCoordinator("n1")
+                        .addReplicas(ReplicaAnswer.newBuilder().setNodeId("n1").setOutcome("ok")
+                                .addVersions(VersionSummary.newBuilder().setDot("n1:7").setValueBytes(5)
+                                        .setWrittenAtMillis(1_000))
+                                .addVersions(VersionSummary.newBuilder().setDot("n2:3").setTombstone(true)
+                                        .setWrittenAtMillis(2_000)))
+                        .addReplicas(ReplicaAnswer.newBuilder().setNodeId("n2").setOutcome("ok"))
+                        .addReplicas(ReplicaAnswer.newBuilder().setNodeId("n3").setOutcome("no answer"));
+            }
+            replier.send(Response.newBuilder().setGet(reply));
+        }));
+    }
+
+    @Test
+    void verboseGetPrintsTheCoordinatorAndEachReplicasVersions() {
+        List<Request> gets = new CopyOnWriteArrayList<>();
+        FakeNode node = verboseReader(gets);
+
+        Run verbose = run("--host", node.address(), "get", "k", "--verbose");
+
+        assertThat(verbose.exit()).as(verbose.err()).isZero();
+        assertThat(gets.get(0).getGet().getVerbose()).isTrue();
+        assertThat(verbose.outLines()).containsExactly(
+                "hello",
+                "coordinator: n1",
+                "replica n1: ok; n1:7 value 5 bytes written 1970-01-01T00:00:01Z; n2:3 tombstone written 1970-01-01T00:00:02Z",
+                "replica n2: ok; no versions",
+                "replica n3: no answer",
+                "context=Y3R4");
+
+        Run plain = run("--host", node.address(), "get", "k");
+        assertThat(gets.get(1).getGet().getVerbose()).isFalse();
+        assertThat(plain.outLines()).containsExactly("hello", "context=Y3R4");
+    }
+
+    @Test
+    void verboseRawGetPrintsTheReplicasOnStderr() {
+        FakeNode node = verboseReader(new CopyOnWriteArrayList<>());
+
+        Run raw = run("--host", node.address(), "get", "k", "--raw", "--verbose");
+
+        assertThat(raw.exit()).isZero();
+        assertThat(raw.stdout()).isEqualTo("hello".getBytes(StandardCharsets.UTF_8));
+        assertThat(raw.err()).startsWith("coordinator: n1\nreplica n1: ok; n1:7 value 5 bytes").contains("replica n3: no answer");
+    }
+
+    @Test
+    void verboseGetAgainstANodeThatReportsNothingSaysSo() {
+        FakeNode node = node(FakeNode.start());
+        run("--host", node.address(), "put", "k", "v");
+
+        Run get = run("--host", node.address(), "get", "k", "--verbose");
+
+        assertThat(get.outLines()).hasSize(3).startsWith("v", "coordinator: (not reported)");
+    }
+
+    @Test
+    void statusShowsTheHintsHeldForEachMember() {
+        FakeNode node = node(FakeNode.start((request, replier) -> replier.send(Response.newBuilder()
+                .setClusterInfo(ClusterInfo.newBuilder().setClusterName("c").setNodeId("n1")
+                        .addMembers(Member.newBuilder().setNodeId("n1").setHost("127.0.0.1").setClientPort(7070)
+                                .setStatus("NORMAL").setLiveness("ALIVE").setVnodes(8).setWeight(1))
+                        .addMembers(Member.newBuilder().setNodeId("n2").setHost("127.0.0.1").setClientPort(7080)
+                                .setStatus("NORMAL").setLiveness("DOWN").setVnodes(8).setWeight(1)
+                                .setHintsPending(3).setHintBytes(1536))))));
+
+        Run status = run("--host", node.address(), "status");
+
+        assertThat(status.exit()).as(status.err()).isZero();
+        String header = status.outLines().get(1);
+        assertThat(header).endsWith("HINTS");
+        int column = header.indexOf("HINTS");
+        String n1 = status.outLines().stream().filter(l -> l.contains("n1 *")).findFirst().orElseThrow();
+        String n2 = status.outLines().stream().filter(l -> l.contains("n2")).findFirst().orElseThrow();
+        assertThat(n1.substring(column)).isEqualTo("0");
+        assertThat(n2.substring(column)).isEqualTo("3 (1.5 KiB)");
     }
 
     @Test

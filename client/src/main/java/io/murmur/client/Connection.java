@@ -328,6 +328,9 @@ final class Connection {
             connectFuture.channel().close();
         }
         host.release(this);
+        if (reroute && !retiring && !router.isClosed()) {
+            router.connectionFailed(host);
+        }
     }
 
     private void handOffOutbox() {

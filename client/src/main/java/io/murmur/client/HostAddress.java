@@ -59,6 +59,17 @@ final class HostAddress {
         return new HostAddress(host, portNumber);
     }
 
+    /** An address from its parts, as a node reports it in {@code ClusterInfo}. */
+    static HostAddress of(String host, int port) {
+        if (host == null || host.isEmpty()) {
+            throw new IllegalArgumentException("missing host");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("port out of range: " + port);
+        }
+        return new HostAddress(host, port);
+    }
+
     /** Unresolved, so that name resolution happens at each connect, not once at startup. */
     InetSocketAddress socketAddress() {
         return InetSocketAddress.createUnresolved(host, port);

@@ -14,24 +14,18 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 final class HostPool {
     private final Router router;
     private final HostAddress address;
-    private final int index;
     private final AtomicReferenceArray<Connection> slots;
     private final AtomicInteger nextSlot = new AtomicInteger();
     private volatile long downUntilNanos;
 
-    HostPool(Router router, HostAddress address, int index, int connections) {
+    HostPool(Router router, HostAddress address, int connections) {
         this.router = router;
         this.address = address;
-        this.index = index;
         this.slots = new AtomicReferenceArray<>(connections);
     }
 
     HostAddress address() {
         return address;
-    }
-
-    int index() {
-        return index;
     }
 
     /** A connection that is open or opening; opens one if the chosen slot is empty. */

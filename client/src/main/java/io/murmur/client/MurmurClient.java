@@ -35,10 +35,16 @@ import java.util.concurrent.CompletableFuture;
  * }
  * }</pre>
  *
- * <p>Design note: any node coordinates any request, so the client simply spreads
- * requests round-robin over the hosts it was given and pipelines them on a few
- * persistent connections per host (matched to replies by {@code request_id}), instead of
- * a connection per request. Every returned future completes: with the reply, with the
+ * <p>Design note: any node coordinates any request, but a replica of the key saves a hop,
+ * so by default the client learns the cluster's members from the hosts it was given
+ * ({@code ClusterInfo}, refreshed every few seconds and after a connection fails),
+ * rebuilds the ring, and sends a read to one of the key's ALIVE replicas (rotating among
+ * them) and a write to its first ALIVE replica. Until it knows the ring, and whenever no
+ * replica can be reached, it spreads requests round-robin over every host it knows
+ * ({@link Builder#smartRouting(boolean) smartRouting(false)}: over the given hosts only,
+ * always). Requests are pipelined on a few persistent connections per host (matched to
+ * replies by {@code request_id}), opened when first needed, instead of a connection per
+ * request. Every returned future completes: with the reply, with the
  * node's error as a {@link MurmurException} subclass, with {@link ConnectionException}
  * when its connection is lost, or with {@link RequestTimeoutException} at its deadline.
  * Futures complete on the client's I/O threads; move heavy work off them with the
@@ -73,7 +79,10 @@ public final class MurmurClient implements AutoCloseable {
     public CompletableFuture<GetResult> get(byte[] key, GetOptions options) {
         Get.Builder get = Get.newBuilder().setKey(ByteString.copyFrom(key));
         options.r().ifPresent(get::setR);
-        return router.submit(Request.newBuilder().setGet(get), Response.ResultCase.GET,
+        if (options.verbose()) {
+            get.setVerbose(true);
+        }
+        return router.submit(Request.newBuilder().setGet(get), Route.READ, key, Response.ResultCase.GET,
                 (response, rtt) -> GetResult.from(response.getGet()));
     }
 
@@ -104,7 +113,7 @@ public final class MurmurClient implements AutoCloseable {
                 .setValue(ByteString.copyFrom(value))
                 .setContext(orEmpty(context).bytes());
         options.w().ifPresent(put::setW);
-        return router.submit(Request.newBuilder().setPut(put), Response.ResultCase.PUT,
+        return router.submit(Request.newBuilder().setPut(put), Route.WRITE, key, Response.ResultCase.PUT,
                 (response, rtt) -> CausalContext.of(response.getPut().getContext()));
     }
 
@@ -137,7 +146,7 @@ public final class MurmurClient implements AutoCloseable {
                 .setKey(ByteString.copyFrom(key))
                 .setContext(orEmpty(context).bytes());
         options.w().ifPresent(delete::setW);
-        return router.submit(Request.newBuilder().setDelete(delete), Response.ResultCase.DELETE,
+        return router.submit(Request.newBuilder().setDelete(delete), Route.WRITE, key, Response.ResultCase.DELETE,
                 (response, rtt) -> CausalContext.of(response.getDelete().getContext()));
     }
 
@@ -154,7 +163,7 @@ public final class MurmurClient implements AutoCloseable {
     }
 
     /**
-     * Round trip to a node; completes with the time from writing the ping to reading the
+     * Round trip to a node (one of the configured hosts); completes with the time from writing the ping to reading the
      * pong (connection setup excluded).
      */
     public CompletableFuture<Duration> ping() {
@@ -162,7 +171,7 @@ public final class MurmurClient implements AutoCloseable {
                 (response, rtt) -> Duration.ofNanos(rtt));
     }
 
-    /** Members and identity of the cluster, as the answering node sees them. */
+    /** Members and identity of the cluster, as the answering node (a configured host) sees them. */
     public CompletableFuture<ClusterInfo> clusterInfo() {
         return router.submit(Request.newBuilder().setClusterInfo(ClusterInfoRequest.getDefaultInstance()),
                 Response.ResultCase.CLUSTER_INFO, (response, rtt) -> response.getClusterInfo());
@@ -184,6 +193,11 @@ public final class MurmurClient implements AutoCloseable {
     public CompletableFuture<Void> leave() {
         return router.submit(Request.newBuilder().setLeave(Leave.getDefaultInstance()),
                 Response.ResultCase.LEAVE, (response, rtt) -> null);
+    }
+
+    /** The router, for tests in this package that check where requests go. */
+    Router router() {
+        return router;
     }
 
     /**
@@ -217,11 +231,18 @@ public final class MurmurClient implements AutoCloseable {
         private int ioThreads;
         private EventLoopGroup eventLoopGroup;
         private String clientName = "murmur-java";
+        private boolean smartRouting = true;
+        private int replicationFactor = 3;
+        private Duration refreshInterval = Duration.ofSeconds(5);
 
         private Builder() {
         }
 
-        /** Nodes to send to, as {@code host:port} ({@code [v6]:port}; port defaults to 7070). */
+        /**
+         * Nodes to send to, as {@code host:port} ({@code [v6]:port}; port defaults to 7070).
+         * With smart routing these are where the client learns the cluster from, and one
+         * is enough; admin requests (ping, cluster info, vnodes, leave) go to these only.
+         */
         public Builder hosts(String... hosts) {
             return hosts(Arrays.asList(hosts));
         }
@@ -281,7 +302,8 @@ public final class MurmurClient implements AutoCloseable {
 
         /**
          * I/O threads of the client's own event loop group. Default: one per connection
-         * (hosts × connectionsPerHost), capped at the number of processors.
+         * (hosts × connectionsPerHost; with smart routing, which learns more hosts, at
+         * least 4), capped at the number of processors.
          */
         public Builder ioThreads(int threads) {
             if (threads < 1) {
@@ -297,6 +319,38 @@ public final class MurmurClient implements AutoCloseable {
          */
         public Builder eventLoopGroup(EventLoopGroup group) {
             this.eventLoopGroup = Objects.requireNonNull(group, "eventLoopGroup");
+            return this;
+        }
+
+        /**
+         * Whether to learn the cluster's members and send each get, put and delete straight
+         * to a replica of its key (default true). When false, every request goes
+         * round-robin over the configured hosts, which then coordinate for the others.
+         */
+        public Builder smartRouting(boolean enabled) {
+            this.smartRouting = enabled;
+            return this;
+        }
+
+        /**
+         * Replicas per key, which the cluster does not report: smart routing looks for a
+         * live replica among the first this many nodes of a key's preference list. Default
+         * 3; more than the cluster has means every member.
+         */
+        public Builder replicationFactor(int replicas) {
+            if (replicas < 1) {
+                throw new IllegalArgumentException("replicationFactor must be at least 1: " + replicas);
+            }
+            this.replicationFactor = replicas;
+            return this;
+        }
+
+        /**
+         * How often smart routing asks for the members again (default 5 s); it also asks
+         * soon after a connection fails.
+         */
+        public Builder refreshInterval(Duration interval) {
+            this.refreshInterval = positive(interval, "refreshInterval");
             return this;
         }
 
@@ -318,15 +372,20 @@ public final class MurmurClient implements AutoCloseable {
             EventLoopGroup group = eventLoopGroup;
             boolean owns = group == null;
             if (owns) {
+                int connections = addresses.size() * connectionsPerHost;
+                if (smartRouting) {
+                    connections = Math.max(connections, 4);
+                }
                 int threads = ioThreads > 0 ? ioThreads
-                        : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(),
-                                addresses.size() * connectionsPerHost));
+                        : Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), connections));
                 group = new MultiThreadIoEventLoopGroup(threads,
                         new DefaultThreadFactory("murmur-client", true), NioIoHandler.newFactory());
             }
-            return new MurmurClient(new Router(addresses, connectionsPerHost, group, owns,
+            Router router = new Router(addresses, connectionsPerHost, group, owns,
                     requestTimeout.toNanos(), connectTimeout.toNanos(), reconnectBackoff.toNanos(),
-                    maxFrameBytes, clientName));
+                    maxFrameBytes, clientName, smartRouting, replicationFactor, refreshInterval.toNanos());
+            router.start();
+            return new MurmurClient(router);
         }
 
         private static Duration positive(Duration d, String name) {

@@ -3,6 +3,8 @@ package io.murmur.client;
 import io.murmur.proto.client.Request;
 import io.murmur.proto.client.Response;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,10 +20,15 @@ final class PendingRequest<T> {
     private final ResponseMapper<T> mapper;
     final CompletableFuture<T> future = new CompletableFuture<>();
     final long deadlineNanos;
+    /** Where the request may go. */
+    final Route route;
+    /** The key whose replicas should take a {@link Route#READ} or {@link Route#WRITE}; else null. */
+    final byte[] key;
 
     // Handed from thread to thread through queues and event-loop tasks, never shared.
     int attempts;
-    int lastHostIndex = -1;
+    /** Hosts this request was handed to, in order; a host is tried at most once. */
+    final List<HostPool> tried = new ArrayList<>(2);
     volatile ScheduledFuture<?> timer;
 
     // Set on the event loop of the connection that wrote the request.
@@ -29,12 +36,23 @@ final class PendingRequest<T> {
     long requestId;
     private long sentNanos;
 
-    PendingRequest(Request.Builder request, Response.ResultCase expected, ResponseMapper<T> mapper,
-                   long deadlineNanos) {
+    PendingRequest(Request.Builder request, Route route, byte[] key, Response.ResultCase expected,
+                   ResponseMapper<T> mapper, long deadlineNanos) {
         this.request = request;
+        this.route = route;
+        this.key = key;
         this.expected = expected;
         this.mapper = mapper;
         this.deadlineNanos = deadlineNanos;
+    }
+
+    boolean triedOn(HostPool host) {
+        for (HostPool h : tried) {
+            if (h == host) {
+                return true;
+            }
+        }
+        return false;
     }
 
     Request encodeFor(Connection connection, long requestId, long nowNanos) {

@@ -61,6 +61,12 @@ class MurmurClientTest {
         return client(b -> { }, hosts);
     }
 
+    /**
+     * For tests that count the requests a node received: smart routing would add its own
+     * ClusterInfo requests (SmartRoutingTest covers those).
+     */
+    private static final Consumer<MurmurClient.Builder> ROUND_ROBIN = b -> b.smartRouting(false);
+
     private static Throwable failureOf(CompletableFuture<?> future) {
         try {
             future.get(10, TimeUnit.SECONDS);
@@ -107,7 +113,7 @@ class MurmurClientTest {
     @Test
     void quorumOverridesTravelInTheRequest() {
         FakeNode node = node(FakeNode.start());
-        BlockingMurmurClient client = client(node.address()).blocking();
+        BlockingMurmurClient client = client(ROUND_ROBIN, node.address()).blocking();
 
         client.get("k", GetOptions.withR(3));
         client.put("k".getBytes(), "v".getBytes(), null, PutOptions.withW(1));
@@ -124,7 +130,7 @@ class MurmurClientTest {
     @Test
     void helloIsSentFirstOnEveryConnection() {
         FakeNode node = node(FakeNode.start());
-        MurmurClient client = client(b -> b.connectionsPerHost(3), node.address());
+        MurmurClient client = client(b -> b.connectionsPerHost(3).smartRouting(false), node.address());
 
         List<CompletableFuture<Duration>> pings = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
@@ -142,6 +148,44 @@ class MurmurClientTest {
     }
 
     @Test
+    void aVerboseReadAsksForAndReturnsTheCoordinatorAndEachReplicasAnswer() {
+        List<Request> gets = new CopyOnWriteArrayList<>();
+        FakeNode node = node(FakeNode.start((request, replier) -> {
+            gets.add(request);
+            GetReply.Builder reply = GetReply.newBuilder()
+                    .addSiblings(Sibling.newBuilder().setValue(ByteString.copyFromUtf8("v")).setWrittenAtMillis(5));
+            if (request.getGet().getVerbose()) {
+                reply.setCoordinator("n1")
+                        .addReplicas(io.murmur.proto.client.ReplicaAnswer.newBuilder().setNodeId("n1").setOutcome("ok")
+                                .addVersions(io.murmur.proto.client.VersionSummary.newBuilder()
+                                        .setDot("n1:7").setWrittenAtMillis(5).setValueBytes(1))
+                                .addVersions(io.murmur.proto.client.VersionSummary.newBuilder()
+                                        .setDot("n2:3").setTombstone(true).setWrittenAtMillis(4)))
+                        .addReplicas(io.murmur.proto.client.ReplicaAnswer.newBuilder().setNodeId("n2")
+                                .setOutcome("no answer"));
+            }
+            replier.send(Response.newBuilder().setGet(reply));
+        }));
+        BlockingMurmurClient client = client(ROUND_ROBIN, node.address()).blocking();
+
+        GetResult plain = client.get("k");
+        GetResult verbose = client.get("k", GetOptions.withR(2).withVerbose(true));
+
+        assertThat(gets.get(0).getGet().getVerbose()).isFalse();
+        assertThat(gets.get(1).getGet().getVerbose()).isTrue();
+        assertThat(gets.get(1).getGet().getR()).isEqualTo(2);
+        assertThat(plain.coordinator()).isEmpty();
+        assertThat(plain.replicas()).isEmpty();
+        assertThat(verbose.siblings()).hasSize(1);
+        assertThat(verbose.coordinator()).isEqualTo("n1");
+        assertThat(verbose.replicas()).containsExactly(
+                new ReplicaAnswer("n1", "ok", List.of(
+                        new VersionSummary("n1:7", false, 5, 1),
+                        new VersionSummary("n2:3", true, 4, 0))),
+                new ReplicaAnswer("n2", "no answer", List.of()));
+    }
+
+    @Test
     void pipelinedRequestsMatchOutOfOrderReplies() {
         int n = 50;
         List<Object[]> held = new CopyOnWriteArrayList<>();
@@ -156,7 +200,7 @@ class MurmurClientTest {
                 }
             }
         }));
-        MurmurClient client = client(node.address());
+        MurmurClient client = client(ROUND_ROBIN, node.address());
 
         List<CompletableFuture<GetResult>> futures = new ArrayList<>();
         for (int i = 0; i < n; i++) {
@@ -238,7 +282,7 @@ class MurmurClientTest {
     @Test
     void droppedConnectionFailsEveryPendingRequest() {
         FakeNode node = node(FakeNode.start((request, replier) -> { }));
-        MurmurClient client = client(node.address());
+        MurmurClient client = client(ROUND_ROBIN, node.address());
         List<CompletableFuture<GetResult>> futures = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             futures.add(client.get("k" + i));
@@ -326,7 +370,7 @@ class MurmurClientTest {
     @Test
     void closeFailsPendingRequestsAndRefusesNewOnes() {
         FakeNode node = node(FakeNode.start((request, replier) -> { }));
-        MurmurClient client = client(node.address());
+        MurmurClient client = client(ROUND_ROBIN, node.address());
         CompletableFuture<GetResult> pending = client.get("k");
         await().atMost(Duration.ofSeconds(5)).until(() -> node.allRequests().size() == 2);
 

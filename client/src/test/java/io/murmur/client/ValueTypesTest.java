@@ -58,6 +58,13 @@ class ValueTypesTest {
         assertThat(GetOptions.withR(2).r()).hasValue(2);
         assertThat(PutOptions.withW(3).w()).hasValue(3);
         assertThatThrownBy(() -> GetOptions.withR(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(GetOptions.DEFAULT.verbose()).isFalse();
+        GetOptions verbose = GetOptions.withR(2).withVerbose(true);
+        assertThat(verbose.verbose()).isTrue();
+        assertThat(verbose.r()).hasValue(2);
+        assertThat(verbose.withVerbose(false).verbose()).isFalse();
+        assertThat(verbose).hasToString("GetOptions[r=2, verbose]");
+        assertThat(GetOptions.DEFAULT.withVerbose(true)).hasToString("GetOptions[verbose]");
         assertThatThrownBy(() -> PutOptions.withW(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 
