@@ -115,7 +115,7 @@ class ClientNodeEndToEndTest {
                 .isInstanceOf(TooLargeException.class);
         assertThat(db.get("bigger").found()).isFalse();
         assertThatThrownBy(() -> db.put("k".getBytes(StandardCharsets.UTF_8), "v".getBytes(StandardCharsets.UTF_8),
-                CausalContext.EMPTY, io.murmur.client.PutOptions.withW(3)))
+                CausalContext.EMPTY, io.murmur.client.PutOptions.withW(4)))
                 .isInstanceOf(InvalidRequestException.class);
         assertThat(db.ping()).isPositive();
     }
