@@ -65,11 +65,13 @@ import java.util.function.Consumer;
  * A replica that has not acknowledged by the deadline gets a hint on the coordinator too,
  * so a write that reached W replicas reaches all of them eventually.
  *
- * <p>A read asks every live replica, answers once {@code r} have replied with their
- * reconciliation (dominated versions dropped, concurrent ones kept as siblings), and
- * keeps listening until all have replied or the deadline passes; then every replica whose
- * record differs from the reconciliation of all replies is sent that reconciliation (read
- * repair, bounded by {@code maxReadRepairsInFlight}).
+ * <p>A read asks {@code r} live replicas (this node first when it is one), and the other
+ * live replicas too if those have not all answered within a short speculative delay; it
+ * answers once {@code r} have replied, with their reconciliation (dominated versions
+ * dropped, concurrent ones kept as siblings), and keeps listening until all it asked have
+ * replied or the deadline passes; then every replica whose record differs from the
+ * reconciliation of all replies is sent that reconciliation (read repair, bounded by
+ * {@code maxReadRepairsInFlight}).
  *
  * <p>Methods may be called from many threads at once (a real node calls them from its
  * request threads); each request's state is guarded by its own monitor and callbacks run
@@ -287,18 +289,33 @@ public final class Replication {
      * @param verbose whether the outcome lists each replica's answer
      */
     public void read(byte[] key, int r, boolean verbose, Consumer<ReadResult> done) {
-        stats.reads.incrementAndGet();
+        read(key, r, verbose, done, true);
+    }
+
+    /**
+     * {@link #read}, only if it can be done without blocking: when this node's own replica
+     * is to be read, its record must be in memory. Returns false, having done nothing, when
+     * it is not; a real node then reads on a request thread instead. Lets a node coordinate
+     * hot reads on the network thread that received them.
+     */
+    public boolean readWithoutBlocking(byte[] key, int r, boolean verbose, Consumer<ReadResult> done) {
+        return read(key, r, verbose, done, false);
+    }
+
+    private boolean read(byte[] key, int r, boolean verbose, Consumer<ReadResult> done, boolean mayBlock) {
         if (!topology.ready()) {
+            stats.reads.incrementAndGet();
             stats.unavailable.incrementAndGet();
             done.accept(ReadResult.failed(Status.UNAVAILABLE, 0, NOT_READY));
-            return;
+            return true;
         }
         RingSnapshot ring = topology.ring();
         int n = Math.min(settings.n(), ring.size());
         if (n == 0) {
+            stats.reads.incrementAndGet();
             stats.unavailable.incrementAndGet();
             done.accept(ReadResult.failed(Status.UNAVAILABLE, 0, "the ring is empty: no node owns any key yet"));
-            return;
+            return true;
         }
         List<String> replicas = ring.preferenceList(Token.of(key), n);
         int quorum = Math.min(r > 0 ? r : settings.r(), n);
@@ -309,28 +326,78 @@ public final class Replication {
             }
         }
         if (live.size() < quorum) {
+            stats.reads.incrementAndGet();
             stats.unavailable.incrementAndGet();
             done.accept(ReadResult.failed(Status.UNAVAILABLE, 0, "r=" + quorum + " needs " + quorum
                     + " live replicas of this key, " + live.size() + " are live (replicas " + replicas + ")"));
-            return;
+            return true;
         }
-        long id = nextRequestId.getAndIncrement();
-        ReadRequest request = new ReadRequest(id, key, live, quorum, verbose, done);
-        pending.put(id, request);
-        request.timer = scheduler.schedule(request::deadline, settings.timeoutMillis(), TimeUnit.MILLISECONDS);
+        // this node's own replica first, read before anything is registered or sent
+        VersionedRecord local = null;
+        String localError = null;
         if (live.contains(self)) {
-            try {
-                request.answer(self, readLocally(key), null);
-            } catch (StorageException e) {
-                request.answer(self, null, "storage error: " + e.getMessage());
+            if (mayBlock) {
+                try {
+                    local = readLocally(key);
+                } catch (StorageException e) {
+                    localError = "storage error: " + e.getMessage();
+                }
+            } else {
+                try {
+                    local = storage.getIfInMemory(key);
+                } catch (StorageException e) {
+                    return false;
+                }
+                if (local == null || (local.isDeleted() && purgeable(local))) {
+                    return false;
+                }
             }
         }
-        Read read = Read.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(key)).build();
+        stats.reads.incrementAndGet();
+        // ask r replicas, this node first when it is one; the others only if an answer is late
+        // (a verbose read asks all at once, to show them all)
+        List<String> first = new ArrayList<>(live.size());
+        if (live.contains(self)) {
+            first.add(self);
+        }
         for (String node : live) {
+            if (first.size() < (verbose ? live.size() : quorum) && !node.equals(self)) {
+                first.add(node);
+            }
+        }
+        List<String> later = new ArrayList<>(live);
+        later.removeAll(first);
+        long id = nextRequestId.getAndIncrement();
+        ReadRequest request = new ReadRequest(id, key, first, quorum, verbose, done);
+        pending.put(id, request);
+        long speculateAfter = speculativeReadMillis();
+        request.timer = later.isEmpty()
+                ? scheduler.schedule(request::deadline, settings.timeoutMillis(), TimeUnit.MILLISECONDS)
+                : scheduler.schedule(() -> request.askMore(later, settings.timeoutMillis() - speculateAfter),
+                        speculateAfter, TimeUnit.MILLISECONDS);
+        if (first.contains(self)) {
+            request.answer(self, local, localError);
+        }
+        sendReads(id, key, first);
+        return true;
+    }
+
+    private void sendReads(long id, byte[] key, List<String> nodes) {
+        Read read = Read.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(key)).build();
+        for (String node : nodes) {
             if (!node.equals(self)) {
                 send(node, message(id).setRead(read));
             }
         }
+    }
+
+    /**
+     * How long a read waits for the replicas it asked before it asks the others too: a
+     * tenth of the deadline, at most 50 ms (a healthy replica on a LAN answers in well under
+     * a millisecond, so only a slow or dead one makes a read wait for this).
+     */
+    private long speculativeReadMillis() {
+        return Math.max(1, Math.min(50, settings.timeoutMillis() / 10));
     }
 
     /**
@@ -461,6 +528,42 @@ public final class Replication {
                 }
             }
         }
+    }
+
+    /**
+     * Whether {@code message} can be handled without touching storage (an answer to a
+     * request of this node's: it only advances that request), so a real node may handle it
+     * on the network thread that read it instead of handing it to a request thread.
+     */
+    public static boolean handledWithoutStorage(ReplicaMessage message) {
+        return switch (message.getBodyCase()) {
+            case STORE_ACK, READ_REPLY, FORWARD_REPLY, BODY_NOT_SET -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * Answers a peer's read from memory when the record is cached (see
+     * {@link Storage#getIfInMemory}); returns whether it did. Lets a real node answer hot
+     * reads on the network thread.
+     */
+    public boolean answerReadFromMemory(ReplicaMessage message) {
+        if (message.getBodyCase() != ReplicaMessage.BodyCase.READ || message.getRead().getKey().isEmpty()
+                || message.getFromAddress().isEmpty()) {
+            return false;
+        }
+        VersionedRecord record;
+        try {
+            record = storage.getIfInMemory(message.getRead().getKey().toByteArray());
+        } catch (StorageException e) {
+            return false;
+        }
+        if (record == null || (record.isDeleted() && purgeable(record))) {
+            return false;
+        }
+        reply(message, ReplicaMessage.newBuilder().setReadReply(ReadReply.newBuilder().setOk(true)
+                .setRecord(RecordCodec.toMessage(record))));
+        return true;
     }
 
     private void onRead(ReplicaMessage message) {
@@ -779,6 +882,7 @@ public final class Replication {
     private final class ReadRequest extends Pending {
         final long id;
         final byte[] key;
+        /** Replicas asked so far; grows when the read asks the others too. Guarded by this. */
         final List<String> asked;
         final int quorum;
         final boolean verbose;
@@ -792,7 +896,7 @@ public final class Replication {
         ReadRequest(long id, byte[] key, List<String> asked, int quorum, boolean verbose, Consumer<ReadResult> done) {
             this.id = id;
             this.key = key;
-            this.asked = asked;
+            this.asked = new ArrayList<>(asked);
             this.quorum = quorum;
             this.verbose = verbose;
             this.done = done;
@@ -829,24 +933,37 @@ public final class Replication {
             }
         }
 
+        /** The replicas asked first were not all quick enough: ask {@code more} too. */
+        void askMore(List<String> more, long remainingMillis) {
+            synchronized (this) {
+                if (finished) {
+                    return;
+                }
+                asked.addAll(more);
+            }
+            stats.speculativeReads.incrementAndGet();
+            timer = scheduler.schedule(this::deadline, Math.max(1, remainingMillis), TimeUnit.MILLISECONDS);
+            sendReads(id, key, more);
+        }
+
         void deadline() {
-            int replies;
-            boolean answer;
+            ReadResult result = null;
             synchronized (this) {
                 if (finished) {
                     return;
                 }
                 finished = true;
-                answer = !answered;
-                answered = true;
-                replies = answers.size();
+                if (!answered) {
+                    answered = true;
+                    result = new ReadResult(Status.TIMEOUT, answers.size(), VersionedRecord.EMPTY, answersForClient(),
+                            "r=" + quorum + " not reached in " + settings.timeoutMillis() + " ms: " + answers.size()
+                                    + " replicas answered");
+                }
             }
             pending.remove(id);
-            if (answer) {
+            if (result != null) {
                 stats.timeouts.incrementAndGet();
-                done.accept(new ReadResult(Status.TIMEOUT, replies, VersionedRecord.EMPTY, answersForClient(),
-                        "r=" + quorum + " not reached in " + settings.timeoutMillis() + " ms: " + replies
-                                + " replicas answered"));
+                done.accept(result);
             }
             finish();
         }
@@ -954,6 +1071,7 @@ public final class Replication {
         public final AtomicLong hintsReceived = new AtomicLong();
         public final AtomicLong hintsExpired = new AtomicLong();
         public final AtomicLong readRepairs = new AtomicLong();
+        public final AtomicLong speculativeReads = new AtomicLong();
         public final AtomicLong readRepairsSkipped = new AtomicLong();
         public final AtomicLong repairsReceived = new AtomicLong();
         public final AtomicLong tombstonesPurged = new AtomicLong();

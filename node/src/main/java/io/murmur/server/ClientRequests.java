@@ -218,14 +218,30 @@ public final class ClientRequests implements RequestDispatcher {
                 return done(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "storage error: " + e.getMessage())));
             }
         }
-        return runAsync(id, reply -> replication.read(key, r, verbose, result -> reply.complete(switch (result.status()) {
+        CompletableFuture<Reply> onLoop = new CompletableFuture<>();
+        Consumer<Outcomes.ReadResult> answer = result -> onLoop.complete(readReply(id, result, verbose));
+        try {
+            // coordinated right here when this node's own replica is in memory (or not asked)
+            if (replication.readWithoutBlocking(key, r, verbose, answer)) {
+                return onLoop;
+            }
+        } catch (RuntimeException e) {
+            log.error("request {} failed", id, e);
+            return done(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName())));
+        }
+        return runAsync(id, reply -> replication.read(key, r, verbose,
+                result -> reply.complete(readReply(id, result, verbose))));
+    }
+
+    private Reply readReply(long id, Outcomes.ReadResult result, boolean verbose) {
+        return switch (result.status()) {
             case OK -> Reply.of(getReply(id, result, verbose));
             case UNAVAILABLE -> Reply.of(Errors.error(id, ErrorCode.UNAVAILABLE, result.message()));
             case TIMEOUT -> Reply.of(Response.newBuilder().setRequestId(id).setError(
                     io.murmur.proto.client.Error.newBuilder().setCode(ErrorCode.TIMEOUT)
                             .setMessage(result.message()).setAcks(result.replies())).build());
             case FAILED -> Reply.of(Errors.error(id, ErrorCode.INTERNAL, result.message()));
-        })));
+        };
     }
 
     private Response getReply(long id, Outcomes.ReadResult result, boolean verbose) {

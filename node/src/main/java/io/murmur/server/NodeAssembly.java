@@ -109,18 +109,21 @@ public final class NodeAssembly implements AutoCloseable {
         this.gossip = gossiping;
         this.ring = new LocalRing(nodeId, rocks, gossip);
         String peerAddress = config.advertiseHost + ":" + gossip.peerAddress().getPort();
-        // replica messages reach the core on the request threads, like clients' requests
+        // replica messages reach the core on the replica network threads; what touches storage
+        // moves on to the request threads (see ReplicationService.onMessage)
         AtomicReference<ReplicationService> core = new AtomicReference<>();
-        ReplicaTraffic replicaTraffic = gossip.openReplicaTraffic(ReplicaTraffic.Settings.builder()
-                        .maxFrameBytes(Math.max(16 << 20, 4 * config.maxFrameBytes)).build(),
+        ReplicaTraffic.Settings replicaSettings = ReplicaTraffic.Settings.builder()
+                .maxFrameBytes(Math.max(16 << 20, 4 * config.maxFrameBytes)).build();
+        ReplicaTraffic replicaTraffic = gossip.openReplicaTraffic(replicaSettings,
                 (from, message) -> {
                     ReplicationService r = core.get();
                     if (r != null) {
                         r.onMessage(from, message);
                     }
-                }, requestExecutor);
+                }, Runnable::run);
         this.replication = new ReplicationService(nodeId, peerAddress, config.replication, storage,
-                new RocksDbHintStore(rocks), requestExecutor, replicaTraffic, gossip.topology());
+                new RocksDbHintStore(rocks), requestExecutor, replicaSettings.maxPendingDeliveryBytes(),
+                replicaTraffic, gossip.topology());
         core.set(replication);
         gossip.reportLoad(LOAD_REPORT_MILLIS, requestExecutor, rocks::approximateDataBytes, rocks::approximateKeyCount);
         ClientRequests requests = new ClientRequests(

@@ -30,9 +30,16 @@ final class ReplicationService implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private final Replication replication;
     private final Topology topology;
+    private final Executor work;
+    private final long maxPendingBytes;
+    private final java.util.concurrent.atomic.AtomicLong pendingBytes = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
 
     ReplicationService(String nodeId, String peerAddress, ReplicationSettings settings, Storage storage,
-                       HintStore hints, Executor work, PeerNetwork<ReplicaMessage> network, Topology topology) {
+                       HintStore hints, Executor work, long maxPendingBytes, PeerNetwork<ReplicaMessage> network,
+                       Topology topology) {
+        this.work = work;
+        this.maxPendingBytes = maxPendingBytes;
         this.timer = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread t = new Thread(task, "murmur-replication-timer");
             t.setDaemon(true);
@@ -71,9 +78,41 @@ final class ReplicationService implements AutoCloseable {
         return replication;
     }
 
-    /** Receives a peer's replica message; on a request thread. */
+    /**
+     * Receives a peer's replica message, on the replica network thread that read it.
+     * Answers to this node's own requests, and reads the record cache answers, are handled
+     * right there; whatever touches storage goes to a request thread, at most
+     * {@code maxPendingBytes} of it waiting (beyond that it is dropped and counted, and
+     * its sender times out as it would for a lost message).
+     */
     void onMessage(String from, ReplicaMessage message) {
-        replication.onMessage(from, message);
+        if (Replication.handledWithoutStorage(message)) {
+            replication.onMessage(from, message);
+            return;
+        }
+        if (replication.answerReadFromMemory(message)) {
+            return;
+        }
+        long bytes = message.getSerializedSize();
+        if (pendingBytes.addAndGet(bytes) > maxPendingBytes) {
+            pendingBytes.addAndGet(-bytes);
+            dropped.increment();
+            return;
+        }
+        try {
+            work.execute(() -> {
+                pendingBytes.addAndGet(-bytes);
+                replication.onMessage(from, message);
+            });
+        } catch (RejectedExecutionException e) {
+            pendingBytes.addAndGet(-bytes);
+            dropped.increment();
+        }
+    }
+
+    /** Replica messages dropped because the request threads were too far behind, or stopping. */
+    long droppedMessages() {
+        return dropped.sum();
     }
 
     @Override

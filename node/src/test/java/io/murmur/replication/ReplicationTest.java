@@ -140,11 +140,34 @@ class ReplicationTest {
         assertThat(result.get().status()).isEqualTo(Status.OK);
         assertThat(world.disks.get(stale).get(bytes("k")).isEmpty()).isTrue();
         AtomicReference<ReadResult> read = new AtomicReference<>();
-        world.core(replicas.get(1)).read(bytes("k"), 2, false, read::set);
+        world.core(replicas.get(1)).read(bytes("k"), 3, false, read::set);
         world.deliverAll(); // before the write's deadline: no hint yet, the repair does it
         assertThat(values(read.get().record())).containsExactly("v");
         assertThat(values(world.disks.get(stale).get(bytes("k")))).containsExactly("v");
         assertThat(world.core(replicas.get(1)).stats().readRepairs.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aReadAsksRReplicasAndTheOthersOnlyWhenAnAnswerIsLate() {
+        List<String> replicas = world.replicasOf("k", 3);
+        write(replicas.get(0), "k", VectorClock.EMPTY, "v", 3);
+        AtomicReference<ReadResult> quick = new AtomicReference<>();
+        world.core(replicas.get(0)).read(bytes("k"), 2, false, quick::set);
+        assertThat(world.inFlight).hasSize(1);
+        assertThat(world.inFlight.get(0).to()).isEqualTo(replicas.get(1));
+        world.deliverAll();
+        assertThat(values(quick.get().record())).containsExactly("v");
+        world.run(Duration.ofSeconds(1));
+        assertThat(world.core(replicas.get(0)).stats().speculativeReads.get()).isZero();
+
+        AtomicReference<ReadResult> slow = new AtomicReference<>();
+        world.core(replicas.get(0)).read(bytes("k"), 2, false, slow::set);
+        world.drop(e -> true); // the replica asked does not answer
+        world.advance(Duration.ofMillis(60));
+        assertThat(world.inFlight).extracting(FakeReplicas.Envelope::to).containsExactly(replicas.get(2));
+        world.deliverAll();
+        assertThat(slow.get().status()).isEqualTo(Status.OK);
+        assertThat(world.core(replicas.get(0)).stats().speculativeReads.get()).isEqualTo(1);
     }
 
     @Test

@@ -20,14 +20,16 @@ import java.util.concurrent.Callable;
                 "            vs jump hash with key+1 or random re-probing vs a key->node",
                 "            table (HashMap; Redis if installed)",
                 "  gossip    membership: convergence (10 to 2000 nodes), failure detection, false",
-                "            positives under loss and pauses, partition and heal"})
+                "            positives under loss and pauses, partition and heal",
+                "  replication  quorums: consistency table for N=3 under a crash, siblings across a",
+                "            partition, hinted handoff, randomized faults over many seeds"})
 public final class ExperimentCommand implements Callable<Integer> {
     /** The experiments by name. */
     public enum Name {
-        spread, failover, gossip
+        spread, failover, gossip, replication
     }
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "spread, failover or gossip.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "spread, failover, gossip or replication.")
     Name name;
 
     @Option(names = "--quick", description = "A reduced run that finishes in under a minute.")
@@ -69,6 +71,11 @@ public final class ExperimentCommand implements Callable<Integer> {
                 GossipExperiment.Config config = quick ? GossipExperiment.Config.quick(seed)
                         : GossipExperiment.Config.full(seed);
                 files = GossipExperiment.run(config, dir, progress, stdout).files();
+            }
+            case replication -> {
+                ReplicationExperiment.Config config = quick ? ReplicationExperiment.Config.quick(seed)
+                        : ReplicationExperiment.Config.full(seed);
+                files = ReplicationExperiment.run(config, dir, progress, stdout).files();
             }
             default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown experiment " + name);
         }

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -35,26 +34,6 @@ public final class ConsistencyTable {
 
         public long readsOk() {
             return reads.getOrDefault(Status.OK, 0L);
-        }
-
-        static String share(Map<Status, Long> m) {
-            long total = 0;
-            for (long v : m.values()) {
-                total += v;
-            }
-            StringBuilder sb = new StringBuilder();
-            for (Map.Entry<Status, Long> e : m.entrySet()) {
-                if (sb.length() > 0) {
-                    sb.append(", ");
-                }
-                sb.append(String.format(Locale.ROOT, "%s %.0f%%", e.getKey(), 100.0 * e.getValue() / total));
-            }
-            return sb.toString();
-        }
-
-        public String format() {
-            return String.format(Locale.ROOT, "| %d | %d | %s | %s | %d of %d |", w, r, share(writes), share(reads),
-                    staleReads, readsAfterAck);
         }
     }
 

@@ -13,7 +13,6 @@ class ReplicationScenariosTest {
     @Test
     void overlappingQuorumsNeverMissAnAcknowledgedWriteWithOneReplicaDown() {
         ConsistencyTable.Row row = ConsistencyTable.run(7, 2, 2, WORKLOAD);
-        System.out.println(row.format());
         assertThat(row.readsAfterAck()).isGreaterThan(100);
         assertThat(row.staleReads()).isZero();
         assertThat(row.writes().get(Status.OK)).isGreaterThan(row.writes().getOrDefault(Status.TIMEOUT, 0L));
@@ -22,7 +21,6 @@ class ReplicationScenariosTest {
     @Test
     void writeOneReadOneCanMissAWriteItJustAcknowledged() {
         ConsistencyTable.Row row = ConsistencyTable.run(7, 1, 1, WORKLOAD);
-        System.out.println(row.format());
         assertThat(row.writesOk()).isGreaterThan(100);
         assertThat(row.staleReads()).isPositive();
     }
@@ -30,7 +28,6 @@ class ReplicationScenariosTest {
     @Test
     void writeAllFailsAndReadOneNeverMissesWhileAReplicaIsDown() {
         ConsistencyTable.Row row = ConsistencyTable.run(7, 3, 1, WORKLOAD);
-        System.out.println(row.format());
         assertThat(row.writesOk()).isZero();
         assertThat(row.writes()).containsKeys(Status.TIMEOUT, Status.UNAVAILABLE);
         assertThat(row.staleReads()).isZero();
@@ -39,7 +36,6 @@ class ReplicationScenariosTest {
     @Test
     void readAllFailsWhileAReplicaIsDown() {
         ConsistencyTable.Row row = ConsistencyTable.run(7, 1, 3, WORKLOAD);
-        System.out.println(row.format());
         assertThat(row.writesOk()).isGreaterThan(100);
         assertThat(row.readsOk()).isZero();
         assertThat(row.reads()).containsKey(Status.UNAVAILABLE);
