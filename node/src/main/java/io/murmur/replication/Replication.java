@@ -914,11 +914,12 @@ public final class Replication {
                 } else {
                     errors.put(node, error);
                 }
-                if (!answered && answers.size() >= quorum) {
+                complete = answers.size() + errors.size() == asked.size();
+                // a verbose read waits for every replica it asked (or the deadline), to show them all
+                if (!answered && answers.size() >= quorum && (!verbose || complete)) {
                     answered = true;
                     result = new ReadResult(Status.OK, answers.size(), merged(), answersForClient(), "");
                 }
-                complete = answers.size() + errors.size() == asked.size();
                 if (complete) {
                     finished = true;
                 }
@@ -955,14 +956,18 @@ public final class Replication {
                 finished = true;
                 if (!answered) {
                     answered = true;
-                    result = new ReadResult(Status.TIMEOUT, answers.size(), VersionedRecord.EMPTY, answersForClient(),
+                    result = answers.size() >= quorum
+                            ? new ReadResult(Status.OK, answers.size(), merged(), answersForClient(), "")
+                            : new ReadResult(Status.TIMEOUT, answers.size(), VersionedRecord.EMPTY, answersForClient(),
                             "r=" + quorum + " not reached in " + settings.timeoutMillis() + " ms: " + answers.size()
                                     + " replicas answered");
                 }
             }
             pending.remove(id);
             if (result != null) {
-                stats.timeouts.incrementAndGet();
+                if (result.status() == Status.TIMEOUT) {
+                    stats.timeouts.incrementAndGet();
+                }
                 done.accept(result);
             }
             finish();

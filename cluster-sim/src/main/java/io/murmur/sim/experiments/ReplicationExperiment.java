@@ -77,7 +77,9 @@ public final class ReplicationExperiment {
         handoff.add("hints held for n3 just before it returned", h.hintsForVictim());
         handoff.add("hints on the stand-in that crashed (" + h.standIn() + ")", h.standInHints());
         handoff.add("hints left 20 s after n3 returned (the crashed stand-in's)", h.hintsAfterVictimBack());
-        handoff.add("seconds from n3's return until every hint for it was delivered",
+        handoff.add("seconds from n3's return until the stand-ins still up had delivered theirs",
+                String.format(Locale.ROOT, "%.1f", h.liveDrainSeconds()));
+        handoff.add("seconds from the crashed stand-in's restart until it had delivered its own",
                 String.format(Locale.ROOT, "%.1f", h.drainSeconds()));
         handoff.add("hints held at the end", h.hintsAtEnd());
         handoff.add("acknowledged writes missing on some replica at the end", h.missing().size());
@@ -134,7 +136,7 @@ public final class ReplicationExperiment {
         StringBuilder sb = new StringBuilder();
         for (Map.Entry<Status, Long> e : new EnumMap<>(outcomes).entrySet()) {
             if (sb.length() > 0) {
-                sb.append(", ");
+                sb.append("; ");
             }
             sb.append(String.format(Locale.ROOT, "%s %.0f%%", e.getKey().name().toLowerCase(Locale.ROOT),
                     100.0 * e.getValue() / total));

@@ -67,15 +67,6 @@ public final class FaultsScenario {
     private FaultsScenario() {
     }
 
-    private static String answered(io.murmur.replication.Outcomes.ReadResult result) {
-        StringBuilder sb = new StringBuilder("(answers:");
-        for (var a : result.answers()) {
-            sb.append(' ').append(a.nodeId()).append('=').append(a.outcome().equals("ok")
-                    ? a.record().siblings().stream().map(v -> v.dot().toString()).toList().toString() : a.outcome());
-        }
-        return sb.append(')').toString();
-    }
-
     public static Result run(long seed, Options o) {
         LinkModel link = LinkModel.LAN;
         ReplicaCluster cluster = new ReplicaCluster(seed, link, o.nodes(), o.settings());
@@ -103,7 +94,7 @@ public final class FaultsScenario {
                     cluster.read(node, key, 0, result -> {
                         reads.merge(result.status(), 1L, Long::sum);
                         if (result.status() == Status.OK) {
-                            history.readReturned(key, started, result.record(), node + " " + answered(result));
+                            history.readReturned(key, started, result.record(), node);
                             contexts.put(key, result.record().context());
                         }
                     });

@@ -31,10 +31,14 @@ public final class HandoffScenario {
      *                        the crashed stand-in's among them
      * @param hintsAtEnd      hints held anywhere at the end
      * @param missing         acknowledged writes some replica lacks at the end
-     * @param drainSeconds    virtual seconds from n3's return until the last hint for it was gone
+     * @param liveDrainSeconds virtual seconds from n3's return until the stand-ins that stayed up had
+     *                        delivered every hint they held for it (to a 0.1 s step)
+     * @param drainSeconds    virtual seconds from the crashed stand-in's restart until the last hint
+     *                        for n3 was gone (to a 0.5 s step)
      */
     public record Result(int writes, long acknowledged, long hintsForVictim, String standIn, long standInHints,
-                         long hintsAfterVictimBack, long hintsAtEnd, List<String> missing, double drainSeconds) {
+                         long hintsAfterVictimBack, long hintsAtEnd, List<String> missing, double liveDrainSeconds,
+                         double drainSeconds) {
     }
 
     private HandoffScenario() {
@@ -84,11 +88,18 @@ public final class HandoffScenario {
         }
         sim.restart(victim);
         long back = sim.now();
-        sim.runFor(Duration.ofSeconds(20));
+        long liveDrainedAt = -1;
+        for (int step = 0; step < 200; step++) {
+            sim.runFor(Duration.ofMillis(100));
+            if (liveDrainedAt < 0 && hintsFor(cluster, victim) <= standInHints) {
+                liveDrainedAt = sim.now();
+            }
+        }
         long afterBack = hintsFor(cluster, victim);
         if (standIn != null) {
             sim.restart(standIn);
         }
+        long standInBack = sim.now();
         long drainedAt = -1;
         for (int s = 0; s < 60 && drainedAt < 0; s++) {
             sim.runFor(Duration.ofMillis(500));
@@ -108,7 +119,8 @@ public final class HandoffScenario {
             }
         }
         return new Result(keys.size(), history.ackCount(), forVictim, standIn, standInHints, afterBack,
-                cluster.hintsHeld(), missing, drainedAt < 0 ? Double.NaN : (drainedAt - back) / 1e9);
+                cluster.hintsHeld(), missing, liveDrainedAt < 0 ? Double.NaN : (liveDrainedAt - back) / 1e9,
+                drainedAt < 0 ? Double.NaN : (drainedAt - standInBack) / 1e9);
     }
 
     private static long hintsFor(ReplicaCluster cluster, String target) {

@@ -138,7 +138,7 @@ public final class ReplicaCluster {
     public void read(String coordinator, String key, int r, Consumer<ReadResult> done) {
         Replication rep = replication(coordinator);
         if (rep != null && sim.state(coordinator) == Simulation.NodeState.UP) {
-            rep.read(bytes(key), r, true, done);
+            rep.read(bytes(key), r, false, done);
         }
     }
 
