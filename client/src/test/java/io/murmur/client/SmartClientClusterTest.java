@@ -40,16 +40,7 @@ class SmartClientClusterTest {
     }
 
     private NodeAssembly start(String id, NodeAssembly seed) throws Exception {
-        Map<String, Object> extra = new HashMap<>();
-        extra.put("node.id", id);
-        extra.put("node.vnodes", 16);
-        extra.put("membership.interval_millis", 250);
-        extra.put("membership.acceptable_pause_millis", 1000);
-        extra.put("membership.suspicion_timeout_millis", 1000);
-        if (seed != null) {
-            extra.put("network.seeds", List.of(seed.peerAddress().getHostString() + ":" + seed.peerAddress().getPort()));
-        }
-        NodeAssembly node = TestNodes.start(dir.resolve(id), extra);
+        NodeAssembly node = TestNodes.start(dir.resolve(id), TestNodes.member(id, seed));
         running.add(node);
         return node;
     }

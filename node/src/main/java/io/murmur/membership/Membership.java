@@ -227,6 +227,8 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     private final boolean rejoining;
     /** Whether this node has read a peer's whole member list since it started (or needs none). */
     private boolean settled;
+    /** While {@link #remember} applies old states, which are not news. */
+    private boolean remembering;
     private long sweepAskedRound;
     private final List<Member> list = new ArrayList<>();
     private final TreeMap<Long, Member> watchOrder = new TreeMap<>();
@@ -304,13 +306,18 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
             throw new IllegalStateException("remember() must come before start()");
         }
         long now = clock.nanos();
-        for (MemberState state : states) {
-            try {
-                apply(state, now);
-            } catch (IllegalArgumentException e) {
-                log.warn("{}: ignoring a remembered member state that is not valid: {}", self.getNodeId(),
-                        e.getMessage());
+        remembering = true;
+        try {
+            for (MemberState state : states) {
+                try {
+                    apply(state, now);
+                } catch (IllegalArgumentException e) {
+                    log.warn("{}: ignoring a remembered member state that is not valid: {}", self.getNodeId(),
+                            e.getMessage());
+                }
             }
+        } finally {
+            remembering = false;
         }
         if (rejoining && !states.isEmpty()) {
             settled = true;
@@ -1039,6 +1046,9 @@ public final class Membership implements PeerNetwork.Handler<GossipMessage> {
     }
 
     private void markNews(Member m) {
+        if (remembering) {
+            return; // what this node remembers from its last run is old: never news to spread
+        }
         boolean wasHot = m.newsUntilRound >= round;
         m.newsUntilRound = round + settings.newsRounds();
         if (!wasHot) {

@@ -63,7 +63,8 @@ import java.util.function.Consumer;
  * down replica's copy goes to a stand-in (the next live node clockwise past the replicas)
  * that keeps it as a hint, or, when there is none, to a hint on the coordinator itself.
  * A replica that has not acknowledged by the deadline gets a hint on the coordinator too,
- * so a write that reached W replicas reaches all of them eventually.
+ * so a write that reached W replicas reaches all of them once their hints replay (unless
+ * a hint is refused because its target's hints are full, or expires: anti-entropy's job).
  *
  * <p>A read asks {@code r} live replicas (this node first when it is one), and the other
  * live replicas too if those have not all answered within a short speculative delay; it
@@ -89,7 +90,8 @@ public final class Replication {
     private final Scheduler scheduler;
     private final PeerNetwork<ReplicaMessage> network;
     private final Topology topology;
-    private final AtomicLong nextRequestId = new AtomicLong(1);
+    /** Request ids; they start from the wall clock at start, so a restarted node does not reuse its old ones. */
+    private final AtomicLong nextRequestId;
     private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, Repair> repairs = new ConcurrentHashMap<>();
     /** Hint replays in flight: request id → the hint. Touched only by the replay timer and acks. */
@@ -110,6 +112,7 @@ public final class Replication {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.network = Objects.requireNonNull(network, "network");
         this.topology = Objects.requireNonNull(topology, "topology");
+        this.nextRequestId = new AtomicLong(Math.max(1, clock.wallMillis()) * 1_000_000L);
     }
 
     /** Starts replaying hints. */
@@ -183,9 +186,7 @@ public final class Replication {
                 standIns.put(node, covers); // (when this node is the stand-in, it keeps the hint itself below)
             }
         }
-        if (!live.contains(self)) {
-            live.add(0, self); // a forwarded write's coordinator that is not (or no longer) a replica
-        }
+        boolean selfIsReplica = replicas.contains(self);
         int possible = live.size() + (settings.hintsCountTowardW() ? standIns.size() : 0);
         if (possible < quorum) {
             stats.unavailable.incrementAndGet();
@@ -203,7 +204,9 @@ public final class Replication {
         }
         VersionedRecord record = VersionedRecord.of(List.of(version));
         long id = nextRequestId.getAndIncrement();
-        WriteRequest request = new WriteRequest(id, key, record, version, quorum, done);
+        // a forwarded write's coordinator that is not (or no longer) a replica keeps a copy, which
+        // does not count toward w
+        WriteRequest request = new WriteRequest(id, key, record, version, quorum, selfIsReplica ? 1 : 0, done);
         request.acked.add(self);
         List<String> down = new ArrayList<>();
         for (String replica : replicas) {
@@ -220,8 +223,8 @@ public final class Replication {
             request.expect(e.getKey(), e.getValue());
             down.remove(e.getValue());
         }
+        request.timer = scheduler.schedule(request::deadline, settings.timeoutMillis(), TimeUnit.MILLISECONDS);
         pending.put(id, request);
-        request.timer = scheduler.schedule(() -> request.deadline(), settings.timeoutMillis(), TimeUnit.MILLISECONDS);
         // Down replicas no stand-in covers: the coordinator keeps their hints itself.
         for (String target : down) {
             storeHint(target, key, record);
@@ -240,7 +243,8 @@ public final class Replication {
     private Version writeLocally(byte[] key, VectorClock context, byte[] value) {
         long now = clock.wallMillis();
         Version[] written = new Version[1];
-        storage.update(key, record -> {
+        storage.update(key, stored -> {
+            VersionedRecord record = purgedIfExpired(stored);
             Version v = record.nextVersion(self, context, value, now, settings.maxClockEntries());
             written[0] = v;
             return record.add(v);
@@ -266,10 +270,10 @@ public final class Replication {
         stats.forwarded.incrementAndGet();
         long id = nextRequestId.getAndIncrement();
         ForwardRequest request = new ForwardRequest(id, to, done);
-        pending.put(id, request);
         // The replica has its own deadline; leave it time to answer TIMEOUT itself.
         request.timer = scheduler.schedule(request::deadline, settings.timeoutMillis() * 3 / 2 + 100,
                 TimeUnit.MILLISECONDS);
+        pending.put(id, request);
         ForwardWrite.Builder f = ForwardWrite.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(key))
                 .setContext(RecordCodec.toMessage(context)).setW(Math.max(0, w));
         if (value == null) {
@@ -368,13 +372,13 @@ public final class Replication {
         List<String> later = new ArrayList<>(live);
         later.removeAll(first);
         long id = nextRequestId.getAndIncrement();
-        ReadRequest request = new ReadRequest(id, key, first, quorum, verbose, done);
-        pending.put(id, request);
+        ReadRequest request = new ReadRequest(id, key, first, later, quorum, verbose, done);
         long speculateAfter = speculativeReadMillis();
         request.timer = later.isEmpty()
                 ? scheduler.schedule(request::deadline, settings.timeoutMillis(), TimeUnit.MILLISECONDS)
-                : scheduler.schedule(() -> request.askMore(later, settings.timeoutMillis() - speculateAfter),
+                : scheduler.schedule(() -> request.askMore(settings.timeoutMillis() - speculateAfter),
                         speculateAfter, TimeUnit.MILLISECONDS);
+        pending.put(id, request);
         if (first.contains(self)) {
             request.answer(self, local, localError);
         }
@@ -442,6 +446,19 @@ public final class Replication {
         return record;
     }
 
+    /**
+     * {@code record}, or nothing if it is all tombstones past the grace period: purged
+     * before anything new is merged in, so that a new write whose counter restarted after a
+     * purge elsewhere is never swallowed by an old tombstone here.
+     */
+    private VersionedRecord purgedIfExpired(VersionedRecord record) {
+        if (record.isDeleted() && purgeable(record)) {
+            stats.tombstonesPurged.incrementAndGet();
+            return VersionedRecord.EMPTY;
+        }
+        return record;
+    }
+
     private boolean purgeable(VersionedRecord record) {
         long now = clock.wallMillis();
         for (Version v : record.siblings()) {
@@ -468,6 +485,8 @@ public final class Replication {
             }
         } catch (IllegalArgumentException e) { // includes CorruptRecordException: a malformed record
             stats.badMessages.incrementAndGet();
+        } catch (StorageException e) {
+            stats.failed.incrementAndGet();
         }
     }
 
@@ -489,7 +508,7 @@ public final class Replication {
                     ack.setOk(false).setError("hints for " + target + " are full");
                 }
             } else {
-                storage.update(key, current -> current.merge(record));
+                storage.update(key, current -> purgedIfExpired(current).merge(record));
                 ack.setOk(true);
                 if (store.getKind() == StoreKind.HINT_REPLAY) {
                     stats.hintsReceived.incrementAndGet();
@@ -516,8 +535,8 @@ public final class Replication {
             repair.timer.cancel();
             return;
         }
-        Replay replay = replays.remove(id);
-        if (replay != null) {
+        Replay replay = replays.get(id);
+        if (replay != null && replay.target.equals(message.getFrom()) && replays.remove(id, replay)) {
             replay.timer.cancel();
             if (ack.getOk()) {
                 try {
@@ -535,9 +554,11 @@ public final class Replication {
      * request of this node's: it only advances that request), so a real node may handle it
      * on the network thread that read it instead of handing it to a request thread.
      */
-    public static boolean handledWithoutStorage(ReplicaMessage message) {
+    public boolean handledWithoutStorage(ReplicaMessage message) {
         return switch (message.getBodyCase()) {
-            case STORE_ACK, READ_REPLY, FORWARD_REPLY, BODY_NOT_SET -> true;
+            // an acknowledged replay deletes its hint: that is storage work
+            case STORE_ACK -> !replays.containsKey(message.getRequestId());
+            case READ_REPLY, FORWARD_REPLY, BODY_NOT_SET -> true;
             default -> false;
         };
     }
@@ -667,36 +688,53 @@ public final class Replication {
         try {
             long budget = Math.max(1, settings.hintReplayBytesPerSecond() * settings.hintReplayIntervalMillis() / 1000);
             long now = clock.wallMillis();
-            for (String target : hints.pending().keySet()) {
-                boolean live = isLive(target) && topology.addressOf(target) != null;
-                for (HintStore.Hint hint : hints.oldest(target, 64)) {
-                    if (now - hint.createdAtMillis() > settings.hintWindowMillis()) {
-                        hints.remove(target, hint.seq());
-                        stats.hintsExpired.incrementAndGet();
-                        continue;
-                    }
-                    if (!live || budget <= 0) {
-                        break;
-                    }
-                    if (inFlight(target, hint.seq())) {
-                        continue;
-                    }
-                    budget -= hint.bytes();
-                    long id = nextRequestId.getAndIncrement();
-                    Replay replay = new Replay(target, hint.seq());
-                    replays.put(id, replay);
-                    replay.timer = scheduler.schedule(() -> replays.remove(id), settings.timeoutMillis(),
-                            TimeUnit.MILLISECONDS);
-                    send(target, message(id).setStore(Store.newBuilder()
-                            .setKey(UnsafeByteOperations.unsafeWrap(hint.key()))
-                            .setRecord(RecordCodec.toMessage(hint.record()))
-                            .setKind(StoreKind.HINT_REPLAY)));
+            List<String> targets = new ArrayList<>(hints.pending().keySet());
+            int live = 0;
+            for (String target : targets) {
+                if (isLive(target) && topology.addressOf(target) != null) {
+                    live++;
+                }
+            }
+            // every live target gets its share of the round's bytes (at least one hint)
+            long share = Math.max(1, budget / Math.max(1, live));
+            for (String target : targets) {
+                try {
+                    replayTo(target, share, now);
+                } catch (StorageException e) {
+                    stats.failed.incrementAndGet(); // a corrupt hint stops its own target's replay only
                 }
             }
         } catch (StorageException e) {
             stats.failed.incrementAndGet();
         } finally {
             scheduleReplay();
+        }
+    }
+
+    private void replayTo(String target, long budget, long now) {
+        boolean live = isLive(target) && topology.addressOf(target) != null;
+        for (HintStore.Hint hint : hints.oldest(target, 64)) {
+            if (now - hint.createdAtMillis() > settings.hintWindowMillis()) {
+                hints.remove(target, hint.seq());
+                stats.hintsExpired.incrementAndGet();
+                continue;
+            }
+            if (!live || budget <= 0) {
+                break;
+            }
+            if (inFlight(target, hint.seq())) {
+                continue;
+            }
+            budget -= hint.bytes();
+            long id = nextRequestId.getAndIncrement();
+            Replay replay = new Replay(target, hint.seq());
+            replay.timer = scheduler.schedule(() -> replays.remove(id), settings.timeoutMillis(),
+                    TimeUnit.MILLISECONDS);
+            replays.put(id, replay);
+            send(target, message(id).setStore(Store.newBuilder()
+                    .setKey(UnsafeByteOperations.unsafeWrap(hint.key()))
+                    .setRecord(RecordCodec.toMessage(hint.record()))
+                    .setKind(StoreKind.HINT_REPLAY)));
         }
     }
 
@@ -738,34 +776,38 @@ public final class Replication {
         }
         stats.readRepairs.incrementAndGet();
         if (node.equals(self)) {
-            try {
-                storage.update(key, current -> current.merge(record));
-            } catch (StorageException e) {
-                stats.failed.incrementAndGet();
-            }
+            // as a task, not here: this may run on a network thread (the last reply completed the read)
+            scheduler.schedule(() -> {
+                try {
+                    storage.update(key, current -> current.merge(record));
+                } catch (StorageException e) {
+                    stats.failed.incrementAndGet();
+                }
+            }, 0, TimeUnit.MILLISECONDS);
             return;
         }
         long id = nextRequestId.getAndIncrement();
         Repair repair = new Repair();
-        repairs.put(id, repair);
         repair.timer = scheduler.schedule(() -> repairs.remove(id), settings.timeoutMillis(), TimeUnit.MILLISECONDS);
+        repairs.put(id, repair);
         send(node, message(id).setStore(Store.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(key))
                 .setRecord(RecordCodec.toMessage(record)).setKind(StoreKind.READ_REPAIR)));
     }
 
     /** A request waiting for answers. */
     private abstract static class Pending {
-        Scheduler.Cancellable timer;
+        /** Set before the request is registered; replaced (under the request's monitor) by askMore. */
+        volatile Scheduler.Cancellable timer;
     }
 
     private static final class Repair {
-        Scheduler.Cancellable timer;
+        volatile Scheduler.Cancellable timer;
     }
 
     private static final class Replay {
         final String target;
         final long seq;
-        Scheduler.Cancellable timer;
+        volatile Scheduler.Cancellable timer;
 
         Replay(String target, long seq) {
             this.target = target;
@@ -788,12 +830,13 @@ public final class Replication {
         /** Node → the replica it stands in for, or null when it is one. In send order. */
         final Map<String, String> expected = new LinkedHashMap<>();
         final List<String> acked = new ArrayList<>();
-        int countedAcks = 1;
+        int countedAcks;
         boolean answered;
         boolean finished;
 
-        WriteRequest(long id, byte[] key, VersionedRecord record, Version version, int quorum,
+        WriteRequest(long id, byte[] key, VersionedRecord record, Version version, int quorum, int selfAcks,
                      Consumer<WriteResult> done) {
+            this.countedAcks = selfAcks;
             this.id = id;
             this.key = key;
             this.record = record;
@@ -878,12 +921,17 @@ public final class Replication {
         }
     }
 
-    /** A read: asks every live replica, answers at {@code quorum} replies, repairs at the end. */
+    /**
+     * A read: asks {@code quorum} live replicas and the others when an answer is late or
+     * failed, answers at {@code quorum} replies, repairs at the end.
+     */
     private final class ReadRequest extends Pending {
         final long id;
         final byte[] key;
         /** Replicas asked so far; grows when the read asks the others too. Guarded by this. */
         final List<String> asked;
+        /** Live replicas not asked yet. Guarded by this. */
+        final List<String> notAsked;
         final int quorum;
         final boolean verbose;
         final Consumer<ReadResult> done;
@@ -893,10 +941,12 @@ public final class Replication {
         boolean answered;
         boolean finished;
 
-        ReadRequest(long id, byte[] key, List<String> asked, int quorum, boolean verbose, Consumer<ReadResult> done) {
+        ReadRequest(long id, byte[] key, List<String> asked, List<String> notAsked, int quorum, boolean verbose,
+                    Consumer<ReadResult> done) {
             this.id = id;
             this.key = key;
             this.asked = new ArrayList<>(asked);
+            this.notAsked = new ArrayList<>(notAsked);
             this.quorum = quorum;
             this.verbose = verbose;
             this.done = done;
@@ -905,6 +955,7 @@ public final class Replication {
         void answer(String node, VersionedRecord record, String error) {
             ReadResult result = null;
             boolean complete;
+            List<String> more = null;
             synchronized (this) {
                 if (finished || !asked.contains(node) || answers.containsKey(node) || errors.containsKey(node)) {
                     return;
@@ -920,11 +971,32 @@ public final class Replication {
                     answered = true;
                     result = new ReadResult(Status.OK, answers.size(), merged(), answersForClient(), "");
                 }
+                if (complete && !answered) {
+                    if (!notAsked.isEmpty()) {
+                        // every replica asked has answered, some with errors: ask the others now
+                        more = new ArrayList<>(notAsked);
+                        notAsked.clear();
+                        asked.addAll(more);
+                        complete = false;
+                    } else {
+                        answered = true;
+                        result = new ReadResult(Status.FAILED, answers.size(), VersionedRecord.EMPTY,
+                                answersForClient(), "r=" + quorum + " not reached: " + answers.size()
+                                + " replicas answered, " + errors.size() + " failed: " + errors);
+                    }
+                }
                 if (complete) {
                     finished = true;
                 }
             }
+            if (more != null) {
+                stats.speculativeReads.incrementAndGet();
+                sendReads(id, key, more);
+            }
             if (result != null) {
+                if (result.status() == Status.FAILED) {
+                    stats.failed.incrementAndGet();
+                }
                 done.accept(result);
             }
             if (complete) {
@@ -934,17 +1006,22 @@ public final class Replication {
             }
         }
 
-        /** The replicas asked first were not all quick enough: ask {@code more} too. */
-        void askMore(List<String> more, long remainingMillis) {
+        /** The replicas asked first were not all quick enough: ask the others too, then wait for the deadline. */
+        void askMore(long remainingMillis) {
+            List<String> more;
             synchronized (this) {
                 if (finished) {
                     return;
                 }
+                more = new ArrayList<>(notAsked);
+                notAsked.clear();
                 asked.addAll(more);
+                timer = scheduler.schedule(this::deadline, Math.max(1, remainingMillis), TimeUnit.MILLISECONDS);
             }
-            stats.speculativeReads.incrementAndGet();
-            timer = scheduler.schedule(this::deadline, Math.max(1, remainingMillis), TimeUnit.MILLISECONDS);
-            sendReads(id, key, more);
+            if (!more.isEmpty()) {
+                stats.speculativeReads.incrementAndGet();
+                sendReads(id, key, more);
+            }
         }
 
         void deadline() {

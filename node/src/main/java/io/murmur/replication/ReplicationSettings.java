@@ -21,7 +21,7 @@ package io.murmur.replication;
  * @param maxReadRepairsInFlight  read repairs sent and not yet acknowledged; beyond it a read
  *                                skips its repair (counted); default 256
  * @param tombstoneGraceMillis    a key whose versions are all tombstones older than this is
- *                                purged when read; default 10 days, far beyond the hint window
+ *                                purged when read; default 10 days; at least the hint window
  */
 public record ReplicationSettings(int n, int r, int w, long timeoutMillis, boolean hintsCountTowardW,
                                   int maxClockEntries, long hintWindowMillis, long maxHintBytesPerTarget,
@@ -44,7 +44,9 @@ public record ReplicationSettings(int n, int r, int w, long timeoutMillis, boole
         require(hintReplayBytesPerSecond >= 1, "hint replay rate must be positive: " + hintReplayBytesPerSecond);
         require(hintReplayIntervalMillis >= 1, "hint replay interval must be positive: " + hintReplayIntervalMillis);
         require(maxReadRepairsInFlight >= 0, "read repairs in flight must be >= 0: " + maxReadRepairsInFlight);
-        require(tombstoneGraceMillis >= 0, "tombstone grace must be >= 0: " + tombstoneGraceMillis);
+        require(tombstoneGraceMillis >= hintWindowMillis, "tombstone grace (" + tombstoneGraceMillis
+                + " ms) must be at least the hint window (" + hintWindowMillis + " ms): a replica that gets a "
+                + "delete only from a hint must get it before the tombstone may be purged elsewhere");
     }
 
     private static void require(boolean condition, String message) {
@@ -75,11 +77,5 @@ public record ReplicationSettings(int n, int r, int w, long timeoutMillis, boole
         return new ReplicationSettings(n, r, w, timeoutMillis, countTowardW, maxClockEntries, windowMillis,
                 maxBytesPerTarget, replayBytesPerSecond, hintReplayIntervalMillis, maxReadRepairsInFlight,
                 tombstoneGraceMillis);
-    }
-
-    public ReplicationSettings withTombstoneGraceMillis(long value) {
-        return new ReplicationSettings(n, r, w, timeoutMillis, hintsCountTowardW, maxClockEntries, hintWindowMillis,
-                maxHintBytesPerTarget, hintReplayBytesPerSecond, hintReplayIntervalMillis, maxReadRepairsInFlight,
-                value);
     }
 }

@@ -136,6 +136,9 @@ final class GossipService implements AutoCloseable {
         java.util.Map<String, String> addresses = new java.util.HashMap<>();
         java.util.Set<String> down = new java.util.HashSet<>();
         for (io.murmur.membership.MemberInfo info : m.view().members()) {
+            if (info.status() == io.murmur.proto.peer.MemberStatus.LEFT) {
+                continue; // gone for good: nothing is sent to it
+            }
             addresses.put(info.nodeId(), info.peerAddress());
             if (info.liveness() == Liveness.DOWN) {
                 down.add(info.nodeId());

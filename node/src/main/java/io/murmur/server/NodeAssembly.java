@@ -61,6 +61,8 @@ public final class NodeAssembly implements AutoCloseable {
     private final LocalRing ring;
     private final GossipService gossip;
     private final ReplicationService replication;
+    /** The member list waiting to be written to meta (see {@link #keepMembers}). */
+    private final AtomicReference<byte[]> latestMembers = new AtomicReference<>();
     private final String nodeId;
     private final long generation;
     private boolean closed;
@@ -191,15 +193,25 @@ public final class NodeAssembly implements AutoCloseable {
         }
     }
 
-    /** Keeps the ring members for the next start; the write runs off the gossip thread. */
+    /**
+     * Keeps the ring members for the next start. The write runs off the gossip thread, and
+     * writes are serialised so that the latest list is the one kept whatever the order in
+     * which request threads pick the tasks up.
+     */
     private void keepMembers(RocksDbStorage rocks, List<MemberState> states) {
-        byte[] bytes = MembersPage.newBuilder().addAllStates(states).build().toByteArray();
+        latestMembers.set(MembersPage.newBuilder().addAllStates(states).build().toByteArray());
         try {
             requestExecutor.execute(() -> {
-                try {
-                    rocks.putMeta(META_MEMBERS, bytes);
-                } catch (StorageException e) {
-                    log.warn("could not keep the member list in the data dir: {}", e.getMessage());
+                synchronized (latestMembers) {
+                    byte[] bytes = latestMembers.getAndSet(null);
+                    if (bytes == null) {
+                        return; // a later task already wrote the latest list
+                    }
+                    try {
+                        rocks.putMeta(META_MEMBERS, bytes);
+                    } catch (StorageException e) {
+                        log.warn("could not keep the member list in the data dir: {}", e.getMessage());
+                    }
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {

@@ -183,18 +183,7 @@ public final class NodeConfig {
             throw r.error(readQuorum > n ? "replication.r" : "replication.w",
                     "must be at most replication.n (" + n + "): r=" + readQuorum + ", w=" + writeQuorum);
         }
-        replication = new ReplicationSettings(n, readQuorum, writeQuorum,
-                r.longValue("replication.timeout_millis", rd.timeoutMillis(), 1, 600_000),
-                r.bool("replication.hints_count_toward_w", rd.hintsCountTowardW()),
-                maxClockEntries,
-                r.longValue("replication.hint_window_seconds", rd.hintWindowMillis() / 1000, 1, 30L * 86_400) * 1000,
-                r.longValue("replication.max_hint_bytes_per_target", rd.maxHintBytesPerTarget(), 1024, 1L << 40),
-                r.longValue("replication.hint_replay_bytes_per_second", rd.hintReplayBytesPerSecond(), 1024,
-                        1L << 34),
-                rd.hintReplayIntervalMillis(),
-                r.integer("replication.max_read_repairs_in_flight", rd.maxReadRepairsInFlight(), 0, 1 << 20),
-                r.longValue("replication.tombstone_grace_seconds", rd.tombstoneGraceMillis() / 1000, 0,
-                        3650L * 86_400) * 1000);
+        replication = replicationSettings(r, n, readQuorum, writeQuorum, maxClockEntries);
         // a gossip message and its frame envelope
         maxPeerFrameBytes = membership.maxMessageBytes() * 2 + 1024;
 
@@ -204,6 +193,31 @@ public final class NodeConfig {
             throw new ConfigException(s.origin(key) + ": unknown key '" + key + "'"
                     + (unknown.size() > 1 ? " (and " + (unknown.size() - 1) + " more: " + unknown + ")" : ""));
         }
+    }
+
+    private static ReplicationSettings replicationSettings(Reader r, int n, int readQuorum, int writeQuorum,
+                                                           int maxClockEntries) {
+        ReplicationSettings rd = ReplicationSettings.DEFAULTS;
+        long window = r.longValue("replication.hint_window_seconds", rd.hintWindowMillis() / 1000, 1,
+                30L * 86_400) * 1000;
+        long grace = r.longValue("replication.tombstone_grace_seconds", rd.tombstoneGraceMillis() / 1000, 0,
+                3650L * 86_400) * 1000;
+        if (grace < window) {
+            throw r.error("replication.tombstone_grace_seconds", "must be at least replication.hint_window_seconds ("
+                    + window / 1000 + "): a replica that gets a delete only from a hint must get it before the "
+                    + "tombstone may be purged elsewhere");
+        }
+        return new ReplicationSettings(n, readQuorum, writeQuorum,
+                r.longValue("replication.timeout_millis", rd.timeoutMillis(), 1, 600_000),
+                r.bool("replication.hints_count_toward_w", rd.hintsCountTowardW()),
+                maxClockEntries,
+                window,
+                r.longValue("replication.max_hint_bytes_per_target", rd.maxHintBytesPerTarget(), 1024, 1L << 40),
+                r.longValue("replication.hint_replay_bytes_per_second", rd.hintReplayBytesPerSecond(), 1024,
+                        1L << 34),
+                rd.hintReplayIntervalMillis(),
+                r.integer("replication.max_read_repairs_in_flight", rd.maxReadRepairsInFlight(), 0, 1 << 20),
+                grace);
     }
 
     /** Room in a frame beyond the key and value: request fields, context, framing. */

@@ -86,7 +86,7 @@ final class ReplicationService implements AutoCloseable {
      * its sender times out as it would for a lost message).
      */
     void onMessage(String from, ReplicaMessage message) {
-        if (Replication.handledWithoutStorage(message)) {
+        if (replication.handledWithoutStorage(message)) {
             replication.onMessage(from, message);
             return;
         }

@@ -27,6 +27,7 @@ import java.util.TreeMap;
  * durable as it would acknowledge a write.
  */
 public final class RocksDbHintStore implements HintStore {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RocksDbHintStore.class);
     private static final int MAX_TARGET_BYTES = 0xFFFF;
 
     private final RocksDbStorage storage;
@@ -34,11 +35,19 @@ public final class RocksDbHintStore implements HintStore {
     private final TreeMap<String, long[]> pending = new TreeMap<>();
     /** Guarded by this. */
     private long nextSeq = 1;
+    /** Keys in the family that are not hint keys, found when the store opened. */
+    private long corruptAtOpen;
 
     public RocksDbHintStore(RocksDbStorage storage) {
         this.storage = Objects.requireNonNull(storage, "storage");
         storage.scanHints(new byte[0], (k, v) -> {
-            String target = targetOf(k);
+            String target;
+            try {
+                target = targetOf(k);
+            } catch (StorageException e) {
+                corruptAtOpen++;
+                return true; // not ours to fix here; replay never reads it (it matches no target)
+            }
             long seq = ByteBuffer.wrap(k, k.length - 8, 8).getLong();
             long[] p = pending.computeIfAbsent(target, t -> new long[2]);
             p[0]++;
@@ -46,6 +55,10 @@ public final class RocksDbHintStore implements HintStore {
             nextSeq = Math.max(nextSeq, seq + 1);
             return true;
         });
+        if (corruptAtOpen > 0) {
+            log.warn("{} keys in the hints family are not hint keys; they are left alone and never replayed",
+                    corruptAtOpen);
+        }
     }
 
     /** What a hint weighs: the bytes it takes in the family. */

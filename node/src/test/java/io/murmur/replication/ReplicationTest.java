@@ -260,6 +260,61 @@ class ReplicationTest {
     }
 
     @Test
+    void aReadWhoseAskedReplicaFailsAsksTheOthersAndFailsOnlyWhenNoneIsLeft() {
+        List<String> replicas = world.replicasOf("k", 3);
+        write(replicas.get(0), "k", VectorClock.EMPTY, "v", 3);
+        world.disks.get(replicas.get(1)).close(); // its reads now fail
+        AtomicReference<ReadResult> read = new AtomicReference<>();
+        world.core(replicas.get(0)).read(bytes("k"), 2, false, read::set);
+        world.deliverAll();
+        assertThat(read.get().status()).as("answered by the replica asked next").isEqualTo(Status.OK);
+        assertThat(values(read.get().record())).containsExactly("v");
+
+        world.disks.get(replicas.get(2)).close();
+        AtomicReference<ReadResult> failed = new AtomicReference<>();
+        world.core(replicas.get(0)).read(bytes("k"), 2, false, failed::set);
+        world.deliverAll();
+        assertThat(failed.get()).as("answered without waiting for the deadline").isNotNull();
+        assertThat(failed.get().status()).isEqualTo(Status.FAILED);
+        assertThat(failed.get().message()).contains("2 failed");
+    }
+
+    @Test
+    void aForwardedWriteToANodeThatIsNotAReplicaDoesNotCountItsOwnCopy() {
+        List<String> replicas = world.replicasOf("k", 3);
+        String outsider = nonReplica("k");
+        world.down.add(replicas.get(2));
+        world.core(outsider).onMessage(replicas.get(0), ReplicaMessage.newBuilder().setFrom(replicas.get(0))
+                .setFromAddress(replicas.get(0)).setRequestId(77)
+                .setForwardWrite(io.murmur.proto.peer.ForwardWrite.newBuilder().setKey(ByteString.copyFromUtf8("k"))
+                        .setValue(ByteString.copyFromUtf8("v")).setW(3)).build());
+        assertThat(world.inFlight).hasSize(1);
+        assertThat(world.inFlight.get(0).message().getForwardReply().getOutcome())
+                .isEqualTo(io.murmur.proto.peer.ForwardOutcome.UNAVAILABLE);
+    }
+
+    @Test
+    void aTombstonePastItsGraceIsPurgedBeforeANewWriteIsMergedIntoIt() {
+        List<String> replicas = world.replicasOf("k", 3);
+        String a = replicas.get(0);
+        WriteResult put = write(a, "k", VectorClock.EMPTY, "old", 3);
+        write(a, "k", put.context(), null, 3);
+        world.skewWall(Duration.ofMillis(SETTINGS.tombstoneGraceMillis() + 60_000));
+        // a read through a alone purges a's tombstone; the other replicas keep theirs
+        AtomicReference<ReadResult> alone = new AtomicReference<>();
+        world.core(a).read(bytes("k"), 1, false, alone::set);
+        assertThat(alone.get().record().isEmpty()).isTrue();
+        world.run(Duration.ofSeconds(1));
+        assertThat(world.disks.get(replicas.get(2)).get(bytes("k")).isDeleted()).isTrue();
+        // a's counter for the key starts over; the old tombstone elsewhere must not swallow the write
+        WriteResult fresh = write(a, "k", VectorClock.EMPTY, "new", 3);
+        assertThat(fresh.status()).isEqualTo(Status.OK);
+        for (String replica : replicas) {
+            assertThat(values(world.disks.get(replica).get(bytes("k")))).as(replica).containsExactly("new");
+        }
+    }
+
+    @Test
     void malformedPeerMessagesAreCountedAndChangeNothing() {
         Replication core = world.core("a");
         core.onMessage("x", ReplicaMessage.getDefaultInstance());

@@ -43,12 +43,8 @@ class ClusterMembershipTest {
     }
 
     private NodeAssembly start(String id, String seed, Map<String, Object> more) throws Exception {
-        Map<String, Object> extra = new HashMap<>(more);
-        extra.put("node.id", id);
-        extra.put("node.vnodes", 16);
-        extra.put("membership.interval_millis", 250);
-        extra.put("membership.acceptable_pause_millis", 1000);
-        extra.put("membership.suspicion_timeout_millis", 1000);
+        Map<String, Object> extra = new HashMap<>(TestNodes.member(id, null));
+        extra.putAll(more);
         if (seed != null) {
             extra.put("network.seeds", List.of(seed));
         }

@@ -49,24 +49,16 @@ class ReplicationClusterTest {
         }
     }
 
-    private NodeAssembly start(String id, String seed) throws Exception {
-        Map<String, Object> extra = new HashMap<>();
-        extra.put("node.id", id);
-        extra.put("node.vnodes", 16);
-        extra.put("membership.interval_millis", 250);
-        extra.put("membership.acceptable_pause_millis", 1000);
-        extra.put("membership.suspicion_timeout_millis", 1000);
-        extra.put("replication.timeout_millis", 1000);
-        if (seed != null) {
-            extra.put("network.seeds", List.of(seed));
-        }
-        NodeAssembly node = TestNodes.start(dir.resolve(id), extra);
+    private NodeAssembly start(String id, NodeAssembly seed) throws Exception {
+        NodeAssembly node = TestNodes.start(dir.resolve(id), settings(id, seed));
         running.add(node);
         return node;
     }
 
-    private static String peer(NodeAssembly n) {
-        return n.peerAddress().getHostString() + ":" + n.peerAddress().getPort();
+    private static Map<String, Object> settings(String id, NodeAssembly seed) {
+        Map<String, Object> values = new HashMap<>(TestNodes.member(id, seed));
+        values.put("replication.timeout_millis", 1000);
+        return values;
     }
 
     private static Request put(long id, String key, String value, Integer w) {
@@ -93,8 +85,8 @@ class ReplicationClusterTest {
     @Test
     void writesReplicateToEveryNodeAndAKilledNodeCatchesUpFromHintsWhenItReturns() throws Exception {
         NodeAssembly a = start("a", null);
-        NodeAssembly b = start("b", peer(a));
-        NodeAssembly c = start("c", peer(a));
+        NodeAssembly b = start("b", a);
+        NodeAssembly c = start("c", a);
         awaitAllAlive(List.of(a, b, c));
 
         try (RawClient viaA = new RawClient(a.clientAddress());
@@ -141,10 +133,7 @@ class ReplicationClusterTest {
         }
 
         // c comes back with its data dir: the hints drain and its own replica catches up
-        NodeAssembly c2 = TestNodes.start(cDir, Map.of("node.id", "c", "node.vnodes", 16,
-                "membership.interval_millis", 250, "membership.acceptable_pause_millis", 1000,
-                "membership.suspicion_timeout_millis", 1000, "replication.timeout_millis", 1000,
-                "network.seeds", List.of(peer(a))));
+        NodeAssembly c2 = TestNodes.start(cDir, settings("c", a));
         running.add(c2);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
             for (NodeAssembly n : List.of(a, b)) {

@@ -29,6 +29,29 @@ public final class TestNodes {
         return NodeConfig.fromOverrides(values);
     }
 
+    /**
+     * Settings for a member of a test cluster named {@code id}, joining through {@code seed}
+     * (null for the first): quicker gossip rounds than the defaults, with the same margins
+     * against a busy machine, and 16 vnodes.
+     */
+    public static Map<String, Object> member(String id, NodeAssembly seed) {
+        Map<String, Object> values = new HashMap<>();
+        values.put("node.id", id);
+        values.put("node.vnodes", 16);
+        values.put("membership.interval_millis", 250);
+        values.put("membership.acceptable_pause_millis", 1000);
+        values.put("membership.suspicion_timeout_millis", 1000);
+        if (seed != null) {
+            values.put("network.seeds", java.util.List.of(peerAddress(seed)));
+        }
+        return values;
+    }
+
+    /** Where peers reach {@code node}, as {@code host:port}. */
+    public static String peerAddress(NodeAssembly node) {
+        return node.peerAddress().getHostString() + ":" + node.peerAddress().getPort();
+    }
+
     public static NodeAssembly start(Path dataDir) throws IOException, InterruptedException {
         return NodeAssembly.start(config(dataDir, Map.of()));
     }
