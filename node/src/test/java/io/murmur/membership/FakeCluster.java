@@ -2,6 +2,7 @@ package io.murmur.membership;
 
 import io.murmur.proto.peer.GossipMessage;
 import io.murmur.runtime.Clock;
+import io.murmur.runtime.ManualTimers;
 import io.murmur.runtime.PeerNetwork;
 import io.murmur.runtime.Scheduler;
 
@@ -12,7 +13,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -28,13 +28,7 @@ final class FakeCluster implements Clock {
     record Envelope(String from, String to, GossipMessage message) {
     }
 
-    private record Timer(long at, long seq, String node, Runnable task) {
-    }
-
-    private long now = 1_000_000_000L;
-    private long seq;
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> a.at != b.at
-            ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+    private final ManualTimers time = new ManualTimers(1_000_000_000L, 0);
     private final Map<String, Membership> cores = new LinkedHashMap<>();
     private final Set<String> stopped = new HashSet<>();
     private final Map<String, Long> generations = new HashMap<>();
@@ -50,12 +44,12 @@ final class FakeCluster implements Clock {
 
     @Override
     public long nanos() {
-        return now;
+        return time.nanos();
     }
 
     @Override
     public long wallMillis() {
-        return now / 1_000_000;
+        return time.wallMillis();
     }
 
     /** Makes and starts a core named {@code id} (its address too), with a growing generation per id. */
@@ -85,11 +79,7 @@ final class FakeCluster implements Clock {
     }
 
     private Membership create(String id, List<String> seeds, long generation, boolean rejoining) {
-        Scheduler scheduler = (task, delay, unit) -> {
-            Timer t = new Timer(now + unit.toNanos(delay), seq++, id, task);
-            timers.add(t);
-            return () -> timers.remove(t);
-        };
+        Scheduler scheduler = time.scheduler(id);
         PeerNetwork<GossipMessage> network = (to, message) -> {
             Envelope e = new Envelope(id, to, message);
             sent.add(e);
@@ -133,22 +123,14 @@ final class FakeCluster implements Clock {
 
     /** Moves time forward by {@code d}, running timers as they fall due; messages stay queued. */
     void advance(Duration d) {
-        long end = now + d.toNanos();
-        while (!timers.isEmpty() && timers.peek().at() <= end) {
-            Timer t = timers.poll();
-            now = Math.max(now, t.at());
-            if (!stopped.contains(t.node())) {
-                t.task().run();
-            }
-        }
-        now = end;
+        time.advance(d, stopped::contains);
     }
 
     /** Runs for {@code d} in steps of {@code step}, delivering everything after each step. */
     void run(Duration d, Duration step) {
-        long end = now + d.toNanos();
-        while (now < end) {
-            advance(Duration.ofNanos(Math.min(step.toNanos(), end - now)));
+        long end = time.nanos() + d.toNanos();
+        while (time.nanos() < end) {
+            advance(Duration.ofNanos(Math.min(step.toNanos(), end - time.nanos())));
             deliverAll();
         }
     }

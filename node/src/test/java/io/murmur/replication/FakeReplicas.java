@@ -4,6 +4,7 @@ import io.murmur.proto.peer.ReplicaMessage;
 import io.murmur.ring.RingMember;
 import io.murmur.ring.RingSnapshot;
 import io.murmur.runtime.Clock;
+import io.murmur.runtime.ManualTimers;
 import io.murmur.runtime.PeerNetwork;
 import io.murmur.runtime.Scheduler;
 import io.murmur.storage.InMemoryHintStore;
@@ -16,7 +17,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.function.Predicate;
 
@@ -29,14 +29,7 @@ final class FakeReplicas implements Clock {
     record Envelope(String from, String to, ReplicaMessage message) {
     }
 
-    private record Timer(long at, long seq, String node, Runnable task) {
-    }
-
-    private long now = 1_000_000_000L;
-    private long wallOffsetMillis = 1_767_225_600_000L;
-    private long seq;
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>((a, b) -> a.at != b.at
-            ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+    private final ManualTimers time = new ManualTimers(1_000_000_000L, 1_767_225_600_000L);
     final Map<String, Replication> cores = new LinkedHashMap<>();
     final Map<String, InMemoryStorage> disks = new LinkedHashMap<>();
     final Map<String, InMemoryHintStore> hints = new LinkedHashMap<>();
@@ -54,11 +47,7 @@ final class FakeReplicas implements Clock {
         for (String id : ids) {
             disks.put(id, new InMemoryStorage());
             hints.put(id, new InMemoryHintStore());
-            Scheduler scheduler = (task, delay, unit) -> {
-                Timer t = new Timer(now + unit.toNanos(delay), seq++, id, task);
-                timers.add(t);
-                return () -> timers.remove(t);
-            };
+            Scheduler scheduler = time.scheduler(id);
             PeerNetwork<ReplicaMessage> network = (to, message) -> {
                 if (!crashed.contains(id)) {
                     inFlight.add(new Envelope(id, to, message));
@@ -94,17 +83,17 @@ final class FakeReplicas implements Clock {
 
     @Override
     public long nanos() {
-        return now;
+        return time.nanos();
     }
 
     @Override
     public long wallMillis() {
-        return wallOffsetMillis + now / 1_000_000;
+        return time.wallMillis();
     }
 
     /** Moves the wall clock alone (for expiry and grace periods). */
     void skewWall(Duration d) {
-        wallOffsetMillis += d.toMillis();
+        time.skewWall(d);
     }
 
     Replication core(String id) {
@@ -136,22 +125,14 @@ final class FakeReplicas implements Clock {
 
     /** Moves time forward, running timers (of nodes not crashed) as they fall due. */
     void advance(Duration d) {
-        long end = now + d.toNanos();
-        while (!timers.isEmpty() && timers.peek().at() <= end) {
-            Timer t = timers.poll();
-            now = Math.max(now, t.at());
-            if (!crashed.contains(t.node())) {
-                t.task().run();
-            }
-        }
-        now = end;
+        time.advance(d, crashed::contains);
     }
 
     /** Advances in steps of 10 ms, delivering after each. */
     void run(Duration d) {
-        long end = now + d.toNanos();
-        while (now < end) {
-            advance(Duration.ofNanos(Math.min(Duration.ofMillis(10).toNanos(), end - now)));
+        long end = time.nanos() + d.toNanos();
+        while (time.nanos() < end) {
+            advance(Duration.ofNanos(Math.min(Duration.ofMillis(10).toNanos(), end - time.nanos())));
             deliverAll();
         }
     }
