@@ -2,19 +2,21 @@
 # The replication benchmark: 50/50 get/put with 1 KiB values against one node and against
 # a three-node cluster (N=3, R=W=2), in the same run, next to the loopback ceiling.
 #
-# usage: bench/cluster-bench.sh [ROUNDS] [SECONDS]
+# usage: bench/cluster-bench.sh [ROUNDS] [SECONDS] [WARMUP_SECONDS]
 #
 # MURMUR_BENCH_SET="KEY=VALUE ..." sets config keys on every node (e.g.
 # "storage.sync=periodic").
 #
 # Starts four nodes on loopback (one alone, three joined into a cluster) under a temp
 # dir, and runs ROUNDS rounds (default 3); each round measures the ceiling, then the
-# single node, then the cluster, for SECONDS each (default 8). Prints each round and the
-# medians, and stops every node it started.
+# single node, then the cluster, for SECONDS each (default 8) after WARMUP_SECONDS of
+# unmeasured load (default 3). Prints each round and the medians, and stops every node it
+# started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds=${1:-3}
 seconds=${2:-8}
+warmup=${3:-3}
 work=$(mktemp -d "${TMPDIR:-/tmp}/murmur-bench.XXXXXX")
 pids=()
 stop_all() {
@@ -55,7 +57,7 @@ done
 bin/murmur --host 127.0.0.1:$((base + 10)) status
 
 common=(bench --ops mixed --read-ratio 0.5 --value-bytes 1024 --keys 10000 --concurrency 16
-        --duration "$seconds" --warmup 3 --seed 7)
+        --duration "$seconds" --warmup "$warmup" --seed 7)
 for r in $(seq "$rounds"); do
   echo "== round $r of $rounds: ceiling and single node"
   bin/murmur --host 127.0.0.1:$base "${common[@]}" --ceiling --csv "$work/single.csv"

@@ -13,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,11 +40,15 @@ final class ReplicationService implements AutoCloseable {
                        Topology topology) {
         this.work = work;
         this.maxPendingBytes = maxPendingBytes;
-        this.timer = Executors.newSingleThreadScheduledExecutor(task -> {
+        ScheduledThreadPoolExecutor timerPool = new ScheduledThreadPoolExecutor(1, task -> {
             Thread t = new Thread(task, "murmur-replication-timer");
             t.setDaemon(true);
             return t;
         });
+        // nearly every deadline is cancelled (the request finished first): drop them at once
+        // rather than wake the timer thread for each when it falls due
+        timerPool.setRemoveOnCancelPolicy(true);
+        this.timer = timerPool;
         Scheduler scheduler = (task, delay, unit) -> {
             try {
                 ScheduledFuture<?> f = timer.schedule(() -> {
