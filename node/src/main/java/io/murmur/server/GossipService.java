@@ -1,21 +1,31 @@
 package io.murmur.server;
 
 import io.murmur.membership.Liveness;
+import io.murmur.membership.MemberInfo;
 import io.murmur.membership.Membership;
 import io.murmur.membership.MembershipView;
 import io.murmur.proto.peer.GossipMessage;
 import io.murmur.proto.peer.MemberState;
+import io.murmur.proto.peer.MemberStatus;
+import io.murmur.proto.peer.ReplicaMessage;
+import io.murmur.replication.Topology;
 import io.murmur.ring.Ring;
 import io.murmur.ring.RingSnapshot;
 import io.murmur.runtime.Clock;
 import io.murmur.runtime.PeerNetwork;
 import io.murmur.runtime.Scheduler;
 import io.murmur.transport.PeerTransport;
+import io.murmur.transport.ReplicaTraffic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -25,7 +35,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.Executor;
-import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -46,7 +55,7 @@ final class GossipService implements AutoCloseable {
     private final Membership membership;
     private final Ring ring = new Ring();
     /** Peers' addresses and who is DOWN, as membership last said; replaced whole, read without locks. */
-    private volatile Peers peers = new Peers(java.util.Map.of(), java.util.Set.of(), false);
+    private volatile Peers peers = new Peers(Map.of(), Set.of(), false);
     private volatile ScheduledFuture<?> peersRefresh;
     private final CompletableFuture<Void> left = new CompletableFuture<>();
     private volatile ScheduledFuture<?> loadReport;
@@ -124,7 +133,7 @@ final class GossipService implements AutoCloseable {
     }
 
     /** Peer addresses by node id, and the nodes held DOWN. */
-    private record Peers(java.util.Map<String, String> addresses, java.util.Set<String> down, boolean settled) {
+    private record Peers(Map<String, String> addresses, Set<String> down, boolean settled) {
     }
 
     /** Rebuilds {@link #peers} from the core; on the gossip thread. */
@@ -133,10 +142,10 @@ final class GossipService implements AutoCloseable {
         if (m == null) {
             return;
         }
-        java.util.Map<String, String> addresses = new java.util.HashMap<>();
-        java.util.Set<String> down = new java.util.HashSet<>();
-        for (io.murmur.membership.MemberInfo info : m.view().members()) {
-            if (info.status() == io.murmur.proto.peer.MemberStatus.LEFT) {
+        Map<String, String> addresses = new HashMap<>();
+        Set<String> down = new HashSet<>();
+        for (MemberInfo info : m.view().members()) {
+            if (info.status() == MemberStatus.LEFT) {
                 continue; // gone for good: nothing is sent to it
             }
             addresses.put(info.nodeId(), info.peerAddress());
@@ -144,12 +153,12 @@ final class GossipService implements AutoCloseable {
                 down.add(info.nodeId());
             }
         }
-        peers = new Peers(java.util.Map.copyOf(addresses), java.util.Set.copyOf(down), m.settled());
+        peers = new Peers(Map.copyOf(addresses), Set.copyOf(down), m.settled());
     }
 
     /** The cluster as replication sees it: the published ring, and who is live where; never blocks. */
-    io.murmur.replication.Topology topology() {
-        return new io.murmur.replication.Topology() {
+    Topology topology() {
+        return new Topology() {
             @Override
             public RingSnapshot ring() {
                 return ring.current();
@@ -182,9 +191,8 @@ final class GossipService implements AutoCloseable {
      * Opens replica traffic on this node's peer port: received messages reach
      * {@code handler} on {@code executor}. Closed with this service.
      */
-    io.murmur.transport.ReplicaTraffic openReplicaTraffic(io.murmur.transport.ReplicaTraffic.Settings settings,
-                                                          PeerNetwork.Handler<io.murmur.proto.peer.ReplicaMessage> handler,
-                                                          Executor executor) {
+    ReplicaTraffic openReplicaTraffic(ReplicaTraffic.Settings settings, PeerNetwork.Handler<ReplicaMessage> handler,
+                                      Executor executor) {
         return transport.openReplicaTraffic(settings, handler, executor);
     }
 
