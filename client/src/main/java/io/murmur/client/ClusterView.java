@@ -43,13 +43,17 @@ final class ClusterView {
     }
 
     /**
-     * The view {@code info} describes, with {@code replicationFactor} replicas per key.
+     * The view {@code info} describes, with the replicas per key it reports, or
+     * {@code replicationFactor} when it reports none.
      * {@code previous} lends its ring when the ring's members did not change, so a periodic
      * refresh of a stable cluster rebuilds nothing.
      */
     static ClusterView from(ClusterInfo info, int replicationFactor, ClusterView previous) {
         if (replicationFactor < 1) {
             throw new IllegalArgumentException("replicationFactor must be at least 1: " + replicationFactor);
+        }
+        if (info.getReplicationFactor() > 0) {
+            replicationFactor = info.getReplicationFactor();
         }
         Map<String, Node> nodes = new LinkedHashMap<>();
         List<RingMember> ringMembers = new ArrayList<>();

@@ -333,9 +333,10 @@ public final class MurmurClient implements AutoCloseable {
         }
 
         /**
-         * Replicas per key, which the cluster does not report: smart routing looks for a
-         * live replica among the first this many nodes of a key's preference list. Default
-         * 3; more than the cluster has means every member.
+         * Replicas per key, for clusters that do not report theirs in {@code ClusterInfo}
+         * (nodes do since replication): smart routing looks for a live replica among the
+         * first this many nodes of a key's preference list. Default 3; more than the
+         * cluster has means every member.
          */
         public Builder replicationFactor(int replicas) {
             if (replicas < 1) {

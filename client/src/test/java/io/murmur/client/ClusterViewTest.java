@@ -65,6 +65,17 @@ class ClusterViewTest {
         }
     }
 
+    @Test
+    void theReplicationFactorTheClusterReportsWinsOverTheConfiguredOne() {
+        List<Member> members = five();
+        ClusterInfo reported = info("n-a", members.toArray(new Member[0])).toBuilder().setReplicationFactor(1).build();
+        ClusterView view = ClusterView.from(reported, 3, null);
+        RingSnapshot ring = ringOf(members);
+        for (int i = 0; i < 200; i++) {
+            assertThat(view.replicasFor(key(i), 0)).as("key %d", i).isEqualTo(ring.preferenceList(key(i), 1));
+        }
+    }
+
     /** The owner of the first token at or after the key's, tokens being Murmur3 of "id#i". */
     private static String primaryByBruteForce(List<Member> members, byte[] key) {
         TreeMap<Long, String> tokens = new TreeMap<>();

@@ -136,7 +136,8 @@ public final class ClientRequests implements RequestDispatcher {
                 .setNodeId(identity.nodeId())
                 .setProtocolVersion(PROTOCOL_VERSION)
                 .setRingEpoch(snapshot.epoch())
-                .setRingFingerprint(view.ringFingerprint());
+                .setRingFingerprint(view.ringFingerprint())
+                .setReplicationFactor(replicationFactor);
         Map<String, HintStore.Pending> hints = replication.hintsPending();
         for (MemberInfo m : view.members()) {
             HintStore.Pending held = hints.get(m.nodeId());
