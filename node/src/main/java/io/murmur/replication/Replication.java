@@ -1,6 +1,5 @@
 package io.murmur.replication;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.murmur.proto.peer.ForwardOutcome;
 import io.murmur.proto.peer.ForwardReply;

@@ -1,6 +1,5 @@
 package io.murmur.server;
 
-import io.murmur.runtime.Clock;
 import io.murmur.runtime.Storage;
 import io.murmur.runtime.StorageException;
 import io.murmur.storage.CachingStorage;
