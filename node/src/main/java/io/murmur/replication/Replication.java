@@ -95,6 +95,8 @@ public final class Replication {
     private final ConcurrentHashMap<Long, Repair> repairs = new ConcurrentHashMap<>();
     /** Hint replays in flight: request id → the hint. Touched only by the replay timer and acks. */
     private final ConcurrentHashMap<Long, Replay> replays = new ConcurrentHashMap<>();
+    /** The hints of {@link #replays}, to look them up by hint. */
+    private final java.util.Set<HintRef> replaying = ConcurrentHashMap.newKeySet();
     private final Stats stats = new Stats();
     private volatile boolean running;
     private Scheduler.Cancellable replayTimer;
@@ -368,6 +370,12 @@ public final class Replication {
                 first.add(node);
             }
         }
+        if (first.size() == 1 && quorum == 1 && local != null && !verbose) {
+            // this node's own replica makes the quorum alone: answer now, no request to track
+            // (such a read asks no other replica, so it repairs none)
+            done.accept(new ReadResult(Status.OK, 1, local, List.of(), ""));
+            return true;
+        }
         List<String> later = new ArrayList<>(live);
         later.removeAll(first);
         long id = nextRequestId.getAndIncrement();
@@ -401,30 +409,6 @@ public final class Replication {
      */
     private long speculativeReadMillis() {
         return Math.max(1, Math.min(50, settings.timeoutMillis() / 10));
-    }
-
-    /**
-     * Answers a read from this node's memory when its own replica alone makes the quorum
-     * ({@code r} is 1, or the cluster has one node) and the record is cached: no thread
-     * hand-off, no disk, no message. Returns null when the read must go the normal way.
-     * Such a read asks no other replica, so it repairs none.
-     */
-    public ReadResult readIfCached(byte[] key, int r) {
-        if (!topology.ready()) {
-            return null;
-        }
-        RingSnapshot ring = topology.ring();
-        int n = Math.min(settings.n(), ring.size());
-        if (n == 0 || Math.min(r > 0 ? r : settings.r(), n) != 1
-                || !ring.preferenceList(Token.of(key), n).contains(self)) {
-            return null;
-        }
-        VersionedRecord record = storage.getIfInMemory(key);
-        if (record == null || (record.isDeleted() && purgeable(record))) {
-            return null;
-        }
-        stats.reads.incrementAndGet();
-        return new ReadResult(Status.OK, 1, record, List.of(), "");
     }
 
     /**
@@ -536,6 +520,7 @@ public final class Replication {
         }
         Replay replay = replays.get(id);
         if (replay != null && replay.target.equals(message.getFrom()) && replays.remove(id, replay)) {
+            replaying.remove(new HintRef(replay.target, replay.seq));
             replay.timer.cancel();
             if (ack.getOk()) {
                 try {
@@ -727,8 +712,13 @@ public final class Replication {
             budget -= hint.bytes();
             long id = nextRequestId.getAndIncrement();
             Replay replay = new Replay(target, hint.seq());
-            replay.timer = scheduler.schedule(() -> replays.remove(id), settings.timeoutMillis(),
-                    TimeUnit.MILLISECONDS);
+            HintRef ref = new HintRef(target, hint.seq());
+            replay.timer = scheduler.schedule(() -> {
+                if (replays.remove(id) != null) {
+                    replaying.remove(ref);
+                }
+            }, settings.timeoutMillis(), TimeUnit.MILLISECONDS);
+            replaying.add(ref);
             replays.put(id, replay);
             send(target, message(id).setStore(Store.newBuilder()
                     .setKey(UnsafeByteOperations.unsafeWrap(hint.key()))
@@ -738,12 +728,11 @@ public final class Replication {
     }
 
     private boolean inFlight(String target, long seq) {
-        for (Replay r : replays.values()) {
-            if (r.seq == seq && r.target.equals(target)) {
-                return true;
-            }
-        }
-        return false;
+        return replaying.contains(new HintRef(target, seq));
+    }
+
+    /** One hint of one target, to tell which are being replayed. */
+    private record HintRef(String target, long seq) {
     }
 
     // ------------------------------------------------------------------ plumbing

@@ -209,16 +209,6 @@ public final class ClientRequests implements RequestDispatcher {
         byte[] key = get.getKey().toByteArray();
         int r = get.hasR() ? get.getR() : 0;
         boolean verbose = get.getVerbose();
-        if (!verbose) {
-            try {
-                Outcomes.ReadResult hot = replication.readIfCached(key, r);
-                if (hot != null) {
-                    return done(Reply.of(getReply(id, hot, false)));
-                }
-            } catch (StorageException e) {
-                return done(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "storage error: " + e.getMessage())));
-            }
-        }
         CompletableFuture<Reply> onLoop = new CompletableFuture<>();
         Consumer<Outcomes.ReadResult> answer = result -> onLoop.complete(readReply(id, result, verbose));
         try {
