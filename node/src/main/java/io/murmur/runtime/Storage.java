@@ -34,6 +34,25 @@ public interface Storage extends AutoCloseable {
      */
     VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) throws StorageException;
 
+    /** Receives records from {@link #scan}. */
+    @FunctionalInterface
+    interface RecordVisitor {
+        /** Takes one record; returns whether the scan should go on. */
+        boolean visit(long token, byte[] key, VersionedRecord record);
+    }
+
+    /**
+     * Visits, in token order (then key order, bytes unsigned), every record whose key's
+     * token lies in {@code [fromToken, toToken]}, signed, without wrapping around: a
+     * caller with a wrapping ring range makes two calls. Keys are stored by token, so a
+     * token range is one contiguous read. The visitor must not call back into this store.
+     * A scan sees every update that finished before it started; updates made while it
+     * runs may or may not be seen.
+     *
+     * @throws IllegalArgumentException if {@code fromToken > toToken}
+     */
+    void scan(long fromToken, long toToken, RecordVisitor visitor) throws StorageException;
+
     /** Releases the store; later calls fail with {@link StorageException}. */
     @Override
     void close();

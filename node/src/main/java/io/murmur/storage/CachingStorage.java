@@ -134,6 +134,13 @@ public final class CachingStorage implements Storage {
         }
     }
 
+    /** Scans the store below: a scan reads many records once, which would only churn the cache. */
+    @Override
+    public void scan(long fromToken, long toToken, RecordVisitor visitor) {
+        ensureOpen();
+        delegate.scan(fromToken, toToken, visitor);
+    }
+
     private ReentrantLock stripe(ByteKey key) {
         int h = key.hashCode();
         return stripes[(h ^ (h >>> 16)) & (LOCK_STRIPES - 1)];

@@ -1,11 +1,13 @@
 package io.murmur.storage;
 
+import io.murmur.ring.Token;
 import io.murmur.runtime.Storage;
 import io.murmur.runtime.StorageException;
 import io.murmur.version.VersionedRecord;
 
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.UnaryOperator;
 
 /**
@@ -16,11 +18,29 @@ import java.util.function.UnaryOperator;
  * {@link ConcurrentHashMap#compute}, which holds the key's bin for the read-modify-write:
  * that gives the per-key atomicity the contract asks for without a lock of our own. The
  * change is reconciliation, pure and quick, so holding the bin is cheap; it must not call
- * back into this store.
+ * back into this store. Beside the map, a sorted set of (token, key) orders the keys as
+ * the RocksDB store does, for {@link #scan}; it is changed inside the same {@code compute},
+ * so a key is in the set exactly while it holds a record.
  */
 public final class InMemoryStorage implements Storage {
     private final ConcurrentHashMap<ByteKey, VersionedRecord> records = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListSet<Placed> order = new ConcurrentSkipListSet<>();
     private volatile boolean closed;
+
+    /** A key at its ring token, ordered as the RocksDB store orders its data keys. */
+    private record Placed(long token, ByteKey key) implements Comparable<Placed> {
+        @Override
+        public int compareTo(Placed other) {
+            int c = Long.compare(token, other.token);
+            if (c != 0) {
+                return c;
+            }
+            if (key == null || other.key == null) {
+                return key == other.key ? 0 : (key == null ? -1 : 1);
+            }
+            return key.compareTo(other.key);
+        }
+    }
 
     @Override
     public VersionedRecord get(byte[] key) {
@@ -47,9 +67,47 @@ public final class InMemoryStorage implements Storage {
             if (next == current) {
                 return stored;
             }
-            return next.isEmpty() ? null : next;
+            if (next.isEmpty()) {
+                if (stored != null) {
+                    order.remove(new Placed(Token.of(key), k));
+                }
+                return null;
+            }
+            if (stored == null) {
+                order.add(new Placed(Token.of(key), k));
+            }
+            return next;
         });
         return result[0];
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The scan walks the live key order: an update running beside it may or may not be
+     * seen.
+     */
+    @Override
+    public void scan(long fromToken, long toToken, RecordVisitor visitor) {
+        if (fromToken > toToken) {
+            throw new IllegalArgumentException("fromToken " + fromToken + " > toToken " + toToken);
+        }
+        Objects.requireNonNull(visitor, "visitor");
+        ensureOpen();
+        Placed from = new Placed(fromToken, null); // a null key sorts before every key of its token
+        var range = toToken == Long.MAX_VALUE
+                ? order.tailSet(from, true)
+                : order.subSet(from, true, new Placed(toToken + 1, null), false);
+        for (Placed p : range) {
+            if (!visitIfPresent(p, visitor)) {
+                return;
+            }
+        }
+    }
+
+    private boolean visitIfPresent(Placed p, RecordVisitor visitor) {
+        VersionedRecord r = records.get(p.key());
+        return r == null || visitor.visit(p.token(), p.key().toByteArray(), r);
     }
 
     /** How many keys hold a record. */
@@ -62,6 +120,7 @@ public final class InMemoryStorage implements Storage {
     public void close() {
         closed = true;
         records.clear();
+        order.clear();
     }
 
     private void ensureOpen() {

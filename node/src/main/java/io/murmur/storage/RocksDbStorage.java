@@ -321,22 +321,13 @@ public final class RocksDbStorage implements Storage {
         }
     }
 
-    /** Receives records from {@link #scan}. */
-    @FunctionalInterface
-    public interface RecordVisitor {
-        /** Takes one record; returns whether the scan should go on. */
-        boolean visit(long token, byte[] key, VersionedRecord record);
-    }
-
     /**
-     * Visits, in token order (then key order), every record whose key's token lies in
-     * {@code [fromToken, toToken]}, signed, without wrapping around: a caller with a
-     * wrapping ring range makes two calls. The scan reads one consistent snapshot and
-     * does not fill the block cache. It holds off {@link #close} while it runs, and the
-     * visitor must not call back into this store.
+     * {@inheritDoc}
      *
-     * @throws IllegalArgumentException if {@code fromToken > toToken}
+     * <p>The scan reads one consistent snapshot and does not fill the block cache. It
+     * holds off {@link #close} while it runs.
      */
+    @Override
     public void scan(long fromToken, long toToken, RecordVisitor visitor) {
         if (fromToken > toToken) {
             throw new IllegalArgumentException("fromToken " + fromToken + " > toToken " + toToken);

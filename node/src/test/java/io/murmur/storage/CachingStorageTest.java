@@ -54,6 +54,11 @@ class CachingStorageTest {
         }
 
         @Override
+        public void scan(long fromToken, long toToken, RecordVisitor visitor) {
+            inner.scan(fromToken, toToken, visitor);
+        }
+
+        @Override
         public void close() {
             inner.close();
         }

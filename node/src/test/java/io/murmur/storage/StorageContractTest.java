@@ -162,4 +162,38 @@ abstract class StorageContractTest {
         assertThatThrownBy(() -> storage.update(bytes("k"), r -> r))
                 .isInstanceOf(StorageException.class).hasMessage("storage is closed");
     }
+
+    @Test
+    void scanVisitsExactlyTheKeysInTheTokenRangeInTokenOrder() {
+        java.util.TreeMap<Long, String> byToken = new java.util.TreeMap<>();
+        for (int i = 0; i < 200; i++) {
+            String key = "key-" + i;
+            storage.update(bytes(key), r -> r.add(write("a", 1, key)));
+            byToken.put(io.murmur.ring.Token.of(bytes(key)), key);
+        }
+        storage.update(bytes("key-7"), r -> VersionedRecord.EMPTY); // deleted keys are not visited
+        byToken.values().remove("key-7");
+        long from = byToken.keySet().stream().skip(20).findFirst().orElseThrow();
+        long to = byToken.keySet().stream().skip(150).findFirst().orElseThrow();
+        List<Long> tokens = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        storage.scan(from, to, (token, key, record) -> {
+            tokens.add(token);
+            keys.add(new String(key, java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(record.siblings()).hasSize(1);
+            return true;
+        });
+        assertThat(tokens).isSorted().containsExactlyElementsOf(byToken.subMap(from, true, to, true).keySet());
+        assertThat(keys).containsExactlyElementsOf(byToken.subMap(from, true, to, true).values());
+
+        List<Long> all = new ArrayList<>();
+        storage.scan(Long.MIN_VALUE, Long.MAX_VALUE, (token, key, record) -> all.add(token));
+        assertThat(all).containsExactlyElementsOf(byToken.keySet());
+
+        List<Long> firstFive = new ArrayList<>();
+        storage.scan(Long.MIN_VALUE, Long.MAX_VALUE, (token, key, record) -> firstFive.add(token) && firstFive.size() < 5);
+        assertThat(firstFive).hasSize(5);
+
+        assertThatThrownBy(() -> storage.scan(1, 0, (t, k, r) -> true)).isInstanceOf(IllegalArgumentException.class);
+    }
 }
