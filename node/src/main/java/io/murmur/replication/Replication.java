@@ -98,6 +98,7 @@ public final class Replication {
     /** The hints of {@link #replays}, to look them up by hint. */
     private final java.util.Set<HintRef> replaying = ConcurrentHashMap.newKeySet();
     private final Stats stats = new Stats();
+    private final Tombstones tombstones;
     private volatile boolean running;
     private Scheduler.Cancellable replayTimer;
 
@@ -114,6 +115,7 @@ public final class Replication {
         this.network = Objects.requireNonNull(network, "network");
         this.topology = Objects.requireNonNull(topology, "topology");
         this.nextRequestId = new AtomicLong(Math.max(1, clock.wallMillis()) * 1_000_000L);
+        this.tombstones = new Tombstones(settings.tombstoneGraceMillis(), clock, stats.tombstonesPurged);
     }
 
     /** Starts replaying hints. */
@@ -245,7 +247,7 @@ public final class Replication {
         long now = clock.wallMillis();
         Version[] written = new Version[1];
         storage.update(key, stored -> {
-            VersionedRecord record = purgedIfExpired(stored);
+            VersionedRecord record = purgedIfExpired(key, stored);
             Version v = record.nextVersion(self, context, value, now, settings.maxClockEntries());
             written[0] = v;
             return record.add(v);
@@ -353,7 +355,7 @@ public final class Replication {
                 } catch (StorageException e) {
                     return false;
                 }
-                if (local == null || (local.isDeleted() && purgeable(local))) {
+                if (local == null || purgeable(key, local)) {
                     return false;
                 }
             }
@@ -419,37 +421,27 @@ public final class Replication {
      */
     private VersionedRecord readLocally(byte[] key) {
         VersionedRecord record = storage.get(key);
-        if (record.isDeleted() && purgeable(record)) {
-            record = storage.update(key, current -> current.isDeleted() && purgeable(current)
-                    ? VersionedRecord.EMPTY : current);
-            if (record.isEmpty()) {
-                stats.tombstonesPurged.incrementAndGet();
-            }
+        if (purgeable(key, record)) {
+            record = storage.update(key, current -> purgedIfExpired(key, current));
         }
         return record;
     }
 
     /**
-     * {@code record}, or nothing if it is all tombstones past the grace period: purged
-     * before anything new is merged in, so that a new write whose counter restarted after a
-     * purge elsewhere is never swallowed by an old tombstone here.
+     * {@code record}, or nothing if it may be purged ({@link Tombstones}): purged before
+     * anything new is merged in, so that an old tombstone here never swallows a newer write.
      */
-    private VersionedRecord purgedIfExpired(VersionedRecord record) {
-        if (record.isDeleted() && purgeable(record)) {
-            stats.tombstonesPurged.incrementAndGet();
-            return VersionedRecord.EMPTY;
-        }
-        return record;
+    private VersionedRecord purgedIfExpired(byte[] key, VersionedRecord record) {
+        return tombstones.purgedIfExpired(key, record);
     }
 
-    private boolean purgeable(VersionedRecord record) {
-        long now = clock.wallMillis();
-        for (Version v : record.siblings()) {
-            if (!v.isTombstone() || now - v.writtenAtMillis() < settings.tombstoneGraceMillis()) {
-                return false;
-            }
-        }
-        return true;
+    private boolean purgeable(byte[] key, VersionedRecord record) {
+        return tombstones.purgeable(key, record);
+    }
+
+    /** The tombstone rule this core purges by; anti-entropy merges by it too and supplies its coverage. */
+    public Tombstones tombstones() {
+        return tombstones;
     }
 
     // ------------------------------------------------------------------ messages
@@ -491,7 +483,7 @@ public final class Replication {
                     ack.setOk(false).setError("hints for " + target + " are full");
                 }
             } else {
-                storage.update(key, current -> purgedIfExpired(current).merge(record));
+                storage.update(key, current -> purgedIfExpired(key, current).merge(record));
                 ack.setOk(true);
                 if (store.getKind() == StoreKind.HINT_REPLAY) {
                     stats.hintsReceived.incrementAndGet();
@@ -558,12 +550,13 @@ public final class Replication {
             return false;
         }
         VersionedRecord record;
+        byte[] key = message.getRead().getKey().toByteArray();
         try {
-            record = storage.getIfInMemory(message.getRead().getKey().toByteArray());
+            record = storage.getIfInMemory(key);
         } catch (StorageException e) {
             return false;
         }
-        if (record == null || (record.isDeleted() && purgeable(record))) {
+        if (record == null || purgeable(key, record)) {
             return false;
         }
         reply(message, ReplicaMessage.newBuilder().setReadReply(ReadReply.newBuilder().setOk(true)

@@ -1,0 +1,71 @@
+package io.murmur.antientropy;
+
+import io.murmur.ring.Token;
+import io.murmur.runtime.Storage;
+import io.murmur.version.VersionedRecord;
+
+import java.util.Objects;
+import java.util.function.UnaryOperator;
+
+/**
+ * A store whose every change is reflected in the node's Merkle trees: the store the
+ * protocol cores write through, so writes, deletes, read repairs, hint replays, purges
+ * and repairs all keep the trees current without knowing about them.
+ */
+public final class TrackedStorage implements Storage {
+    private final Storage delegate;
+    private final TreeIndex trees;
+
+    public TrackedStorage(Storage delegate, TreeIndex trees) {
+        this.delegate = Objects.requireNonNull(delegate, "delegate");
+        this.trees = Objects.requireNonNull(trees, "trees");
+    }
+
+    /** The store below, for scans that must not wait on the trees. */
+    public Storage delegate() {
+        return delegate;
+    }
+
+    public TreeIndex trees() {
+        return trees;
+    }
+
+    @Override
+    public VersionedRecord get(byte[] key) {
+        return delegate.get(key);
+    }
+
+    @Override
+    public VersionedRecord getIfInMemory(byte[] key) {
+        return delegate.getIfInMemory(key);
+    }
+
+    @Override
+    public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
+        Objects.requireNonNull(change, "change");
+        VersionedRecord[] before = new VersionedRecord[1];
+        long stamp = trees.enterUpdate();
+        try {
+            VersionedRecord after = delegate.update(key, current -> {
+                before[0] = current;
+                return change.apply(current);
+            });
+            if (before[0] != null && after != before[0]) {
+                trees.changed(Token.of(key), key, before[0], after);
+            }
+            return after;
+        } finally {
+            trees.exitUpdate(stamp);
+        }
+    }
+
+    @Override
+    public void scan(long fromToken, long toToken, RecordVisitor visitor) {
+        delegate.scan(fromToken, toToken, visitor);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
