@@ -431,8 +431,9 @@ public final class Replication {
 
     /**
      * {@code record}, or nothing if it is all tombstones past the grace period: purged
-     * before anything new is merged in, so that a new write whose counter restarted after a
-     * purge elsewhere is never swallowed by an old tombstone here.
+     * before anything new is merged in. (A new write made after a purge elsewhere
+     * supersedes an old tombstone still held here either way: its coordinator floors the
+     * counter of a write its record holds no trace of, see {@link VersionedRecord}.)
      */
     private VersionedRecord purgedIfExpired(VersionedRecord record) {
         if (record.isDeleted() && purgeable(record)) {
