@@ -429,7 +429,9 @@ public final class Replication {
 
     /**
      * {@code record}, or nothing if it may be purged ({@link Tombstones}): purged before
-     * anything new is merged in, so that an old tombstone here never swallows a newer write.
+     * anything new is merged in. (A new write made after a purge elsewhere supersedes an
+     * old tombstone still held here either way: its coordinator floors the counter of a
+     * write its record holds no trace of, see {@link VersionedRecord}.)
      */
     private VersionedRecord purgedIfExpired(byte[] key, VersionedRecord record) {
         return tombstones.purgedIfExpired(key, record);

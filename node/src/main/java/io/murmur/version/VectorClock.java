@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An immutable vector clock: for each node, how many writes of a key it has coordinated,
- * and when it last did (wall-clock milliseconds, supplied by the caller).
+ * An immutable vector clock: for each node, the highest counter it has given a write of a
+ * key (counters are not a count of writes: see {@link VersionedRecord}'s note on dots), and
+ * when it last did (wall-clock milliseconds, supplied by the caller).
  *
  * <p>Design note. Clocks order histories, never wall times: the per-entry timestamp is
  * only used by {@link #prune(int)} to decide which entries to forget first when a clock
@@ -261,6 +262,27 @@ public final class VectorClock {
         List<Entry> all = entries();
         all.sort(Comparator.comparingLong(Entry::updatedAtMillis).reversed().thenComparing(Entry::node));
         return of(all.subList(0, maxEntries));
+    }
+
+    /**
+     * This clock with at most {@code maxEntries} entries, like {@link #prune(int)}, except
+     * that {@code keep}'s entry, if there is one, is never dropped: the others are pruned
+     * to make room for it.
+     */
+    public VectorClock prune(int maxEntries, String keep) {
+        if (maxEntries < 1) {
+            throw new IllegalArgumentException("maxEntries must be >= 1, got " + maxEntries);
+        }
+        int i = Arrays.binarySearch(nodes, keep);
+        if (nodes.length <= maxEntries || i < 0) {
+            return prune(maxEntries);
+        }
+        List<Entry> others = entries();
+        Entry kept = others.remove(i);
+        others.sort(Comparator.comparingLong(Entry::updatedAtMillis).reversed().thenComparing(Entry::node));
+        List<Entry> out = new ArrayList<>(others.subList(0, maxEntries - 1));
+        out.add(kept);
+        return of(out);
     }
 
     @Override

@@ -12,6 +12,40 @@ import java.util.List;
  * {@link #merge} is commutative, associative and idempotent, and replicas that have seen
  * the same writes hold the same record whatever order the writes arrived in. Siblings
  * are kept sorted by dot so that equal records are equal values.
+ *
+ * <p>Dots must never be reused: a replica that holds {@code n:k} treats another
+ * {@code n:k} as the same write, and a version whose context covers {@code n:k} as
+ * superseding it. A coordinator takes its next counter from its own record
+ * ({@link #nextVersion}), so the record forgetting the node's writes would restart the
+ * count: after the key's tombstones are purged (each replica purges on its own
+ * schedule), after the node's disk is lost, or after pruning dropped the node's entry
+ * from the contexts of the versions that superseded its writes. A new write {@code n:1}
+ * would then be the same dot as an old {@code n:1}, or be covered by an old tombstone's
+ * context, on a replica that still holds them, and be dropped there although it was
+ * acknowledged.
+ *
+ * <p>So when the record holds no trace of the coordinator's writes, the new counter is
+ * floored by the coordinator's wall clock in microseconds ({@code nowMillis * 1000}),
+ * which exceeds any counter the node issued for the key before: to catch up, a key would
+ * need more than one write per microsecond through that node ever since its previous
+ * floor (for a purge, for at least the whole grace period), or the node's clock would
+ * have to step back about that far. The new version's context also claims
+ * {@code n:counter-1}, every earlier dot of the node, so that it supersedes whatever
+ * older version of the node a replica still holds (an unpurged tombstone included), and
+ * so that {@link #context()}'s rule that dots run on without a gap extends a client's
+ * context over the new dot. The claim is kept when the context is pruned: without it the
+ * new version would not supersede the old ones. It is safe: a version of {@code n} that
+ * this record does not hold was either superseded here already, or purged here as an
+ * expired tombstone (or superseded by one), so the new write only does on a lagging
+ * replica what has been done here before it; or it was lost with the node's disk, and
+ * then the new write replaces it even without a context that covers it (where it would
+ * otherwise have become a sibling). That is the intended outcome: the node no longer
+ * knows the write, and restarting the count instead would risk dropping the new,
+ * acknowledged write. Versions of other coordinators are untouched by the claim. The
+ * cost is larger
+ * counters: about 7 more bytes of varint per clock entry and dot than the small counters
+ * the node used to start from. Once the record holds the node's writes, its counters go
+ * on by one.
  */
 public final class VersionedRecord {
     public static final VersionedRecord EMPTY = new VersionedRecord(List.of());
@@ -144,21 +178,46 @@ public final class VersionedRecord {
     }
 
     /**
-     * The next version a coordinator writes: its dot is {@code node}'s next counter for
-     * this key (past everything the record and the client's context have seen), its
-     * context is the client's, pruned to {@code maxClockEntries}.
+     * The next version a coordinator writes, with the client's context pruned to
+     * {@code maxClockEntries}.
      *
-     * @param value the new value, or {@code null} for a tombstone
+     * <p>When the record holds a trace of a write {@code node} coordinated for this key (a
+     * sibling's history names it), the dot is {@code node}'s next counter: one past the
+     * largest the record and the client's context have seen, and the context is the
+     * client's. When it holds none (never written through {@code node}, purged, or lost with
+     * {@code node}'s disk), the counter is floored by the wall clock, one past
+     * {@code max(client's counter, nowMillis * 1000)}, and the context also claims every
+     * earlier dot of {@code node}, {@code node:counter-1}; that entry is kept when the
+     * context is pruned. See the class's design note for why.
+     *
+     * @param value     the new value, or {@code null} for a tombstone
+     * @param nowMillis the coordinator's wall clock: the version's timestamp and, for a
+     *                  node's first write in this record, its counter floor
      */
     public Version nextVersion(String node, VectorClock clientContext, byte[] value, long nowMillis,
                                int maxClockEntries) {
-        long counter = clientContext.counter(node);
+        long seen = 0;
         for (Version s : siblings) {
-            counter = Math.max(counter, s.history().counter(node));
+            seen = Math.max(seen, s.history().counter(node));
         }
-        Dot dot = new Dot(node, counter + 1);
-        VectorClock ctx = clientContext.prune(maxClockEntries);
+        long counter;
+        VectorClock ctx;
+        if (seen > 0) {
+            counter = Math.max(clientContext.counter(node), seen) + 1;
+            ctx = clientContext.prune(maxClockEntries);
+        } else {
+            counter = Math.max(clientContext.counter(node), counterFloor(nowMillis)) + 1;
+            ctx = counter > 1
+                    ? clientContext.withAtLeast(node, counter - 1, nowMillis).prune(maxClockEntries, node)
+                    : clientContext.prune(maxClockEntries);
+        }
+        Dot dot = new Dot(node, counter);
         return value == null ? Version.tombstone(dot, ctx, nowMillis) : Version.value(dot, ctx, value, nowMillis);
+    }
+
+    /** The wall clock in microseconds: the least counter a node's first write in a record may take. */
+    static long counterFloor(long nowMillis) {
+        return Math.max(0, Math.min(nowMillis, Long.MAX_VALUE / 2000)) * 1000;
     }
 
     /** Bytes this record takes in memory, roughly: for weighing cache entries. */

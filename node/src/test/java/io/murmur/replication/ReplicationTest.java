@@ -306,7 +306,21 @@ class ReplicationTest {
         assertThat(alone.get().record().isEmpty()).isTrue();
         world.run(Duration.ofSeconds(1));
         assertThat(world.disks.get(replicas.get(2)).get(bytes("k")).isDeleted()).isTrue();
-        // a's counter for the key starts over; the old tombstone elsewhere must not swallow the write
+        // a's record no longer shows its writes, so its counter starts from the clock; the old
+        // tombstone elsewhere must not swallow the write
+        WriteResult fresh = write(a, "k", VectorClock.EMPTY, "new", 3);
+        assertThat(fresh.status()).isEqualTo(Status.OK);
+        for (String replica : replicas) {
+            assertThat(values(world.disks.get(replica).get(bytes("k")))).as(replica).containsExactly("new");
+        }
+    }
+
+    @Test
+    void aReplicaThatLostItsCopyOfAKeyDoesNotReuseTheDotOfAWriteItCoordinatedBefore() {
+        List<String> replicas = world.replicasOf("k", 3);
+        String a = replicas.get(0);
+        write(a, "k", VectorClock.EMPTY, "old", 3);
+        world.disks.get(a).update(bytes("k"), lost -> VersionedRecord.EMPTY); // as with a wiped disk
         WriteResult fresh = write(a, "k", VectorClock.EMPTY, "new", 3);
         assertThat(fresh.status()).isEqualTo(Status.OK);
         for (String replica : replicas) {

@@ -110,6 +110,17 @@ class VectorClockTest {
     }
 
     @Test
+    void pruneKeepingANodeNeverDropsThatNodesEntry() {
+        VectorClock c = clock("a", 9, 100, "b", 1, 300, "c", 4, 200, "d", 2, 200);
+        assertThat(c.prune(3, "a").entries()).extracting(VectorClock.Entry::node).containsExactly("a", "b", "c");
+        assertThat(c.prune(1, "a").entries()).containsExactly(new VectorClock.Entry("a", 9, 100));
+        assertThat(c.prune(2, "b")).isEqualTo(c.prune(2));
+        assertThat(c.prune(2, "x")).isEqualTo(c.prune(2));
+        assertThat(c.prune(4, "a")).isSameAs(c);
+        assertThatThrownBy(() -> c.prune(0, "a")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void equalClocksHaveEqualHashCodesAndReadableText() {
         VectorClock a = clock("b", 2, 1, "a", 1, 1);
         VectorClock b = clock("a", 1, 1, "b", 2, 1);

@@ -206,11 +206,40 @@ class VersionedRecordPropertiesTest {
 
         assertThat(v.dot().node()).isEqualTo(node);
         assertThat(v.dot().counter()).isGreaterThan(clientContext.counter(node));
+        long seen = 0;
         for (Version s : record.siblings()) {
             assertThat(v.dot().counter()).isGreaterThan(s.history().counter(node));
+            seen = Math.max(seen, s.history().counter(node));
         }
         assertThat(record.context().covers(v.dot())).isFalse();
         assertThat(v.isTombstone()).isTrue();
-        assertThat(v.context()).isEqualTo(clientContext);
+        if (seen > 0) {
+            // The record holds the node's writes: its counter goes on by one.
+            assertThat(v.dot().counter()).isEqualTo(Math.max(seen, clientContext.counter(node)) + 1);
+            assertThat(v.context()).isEqualTo(clientContext);
+        } else {
+            // It holds none: the counter is floored by the clock, and the context claims everything below it.
+            assertThat(v.dot().counter()).isEqualTo(Math.max(9_000_000, clientContext.counter(node)) + 1);
+            assertThat(v.context()).isEqualTo(clientContext.withAtLeast(node, v.dot().counter() - 1, 9_000));
+            assertThat(VersionedRecord.EMPTY.add(v).context().covers(v.dot())).isTrue();
+        }
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void aWriteThroughANodeWhoseRecordLostItsWritesSupersedesEveryEarlierWriteOfThatNode(long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        Generators.History h = Generators.history(r, 24);
+        String node = Generators.NODES.get(r.nextInt(Generators.NODES.size()));
+        // Its record purged or wiped, later than every write of the run.
+        Version v = VersionedRecord.EMPTY.nextVersion(node, VectorClock.EMPTY, Generators.value(r), 9_000,
+                Generators.NO_PRUNING);
+
+        for (Version w : h.writes()) {
+            assertThat(v.supersedes(w)).as("%s over %s", v, w).isEqualTo(w.dot().node().equals(node));
+        }
+        // Whatever a lagging replica still holds, the new write is kept there.
+        VersionedRecord lagging = VersionedRecord.of(Generators.subset(r, h.writes()));
+        assertThat(lagging.add(v).siblings()).contains(v);
     }
 }
