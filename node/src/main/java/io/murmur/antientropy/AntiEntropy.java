@@ -452,11 +452,12 @@ public final class AntiEntropy implements RepairCoverage {
                 snaps.add(t.snapshot());
             }
         }
-        if (address == null || ranges.isEmpty()) {
+        boolean live = topology.isLive(work.peer());
+        if (address == null || ranges.isEmpty() || !live) {
             Job j = job;
             if (j != null && !j.isDone()) {
-                j.record(SessionResult.failed(work.peer(), work.ranges().size(),
-                        address == null ? "peer unknown" : "no tree for these ranges"));
+                j.record(SessionResult.failed(work.peer(), work.ranges().size(), address == null ? "peer unknown"
+                        : !live ? "peer is down" : "no tree for these ranges"));
             }
             scheduleTick(0);
             return;
@@ -1014,8 +1015,17 @@ public final class AntiEntropy implements RepairCoverage {
         throw new BadRepairMessage("a record for a key outside the session's ranges");
     }
 
+    /**
+     * Reconciles a record a peer sent into this replica's. Purged before (an old tombstone
+     * here must not swallow a newer write) and after (a tombstone the peer still holds but
+     * this node may forget is not taken back, only to be purged again).
+     */
     private void merge(byte[] key, VersionedRecord incoming) {
-        storage.update(key, current -> tombstones.purgedIfExpired(key, current).merge(incoming));
+        storage.update(key, current -> {
+            VersionedRecord merged = tombstones.purgedIfExpired(key, current).merge(incoming);
+            VersionedRecord kept = tombstones.purgedIfExpired(key, merged);
+            return kept.equals(current) ? current : kept;
+        });
     }
 
     private static boolean bit(byte[] bits, int i) {
