@@ -79,6 +79,11 @@ import java.util.function.Consumer;
 public final class AntiEntropy implements RepairCoverage {
     /** Levels the descent goes down per round trip: 8 nodes under each differing one. */
     static final int LEVELS_PER_STEP = 3;
+    /**
+     * Leaves one batch names, however few keys they hold: bounds what the responder scans
+     * and queues to send for one request (a wiped replica has no entries anywhere).
+     */
+    static final int MAX_LEAVES_PER_BATCH = 1024;
     /** Ranges one session may name; more is a malformed request. */
     static final int MAX_RANGES_PER_SESSION = 4096;
 
@@ -607,7 +612,9 @@ public final class AntiEntropy implements RepairCoverage {
     private void sendLeaves(Outgoing out) {
         RepairLeaves.Builder batch = RepairLeaves.newBuilder();
         Map<Long, byte[]> entries = new HashMap<>();
-        while (!out.leaves.isEmpty() && entries.size() < settings.maxEntriesPerMessage()) {
+        int leafCount = 0;
+        while (!out.leaves.isEmpty() && entries.size() < settings.maxEntriesPerMessage()
+                && leafCount++ < MAX_LEAVES_PER_BATCH) {
             long[] leaf = out.leaves.poll();
             int range = (int) leaf[0];
             int index = (int) leaf[1];
@@ -940,6 +947,7 @@ public final class AntiEntropy implements RepairCoverage {
 
     private RepairExchange.Builder exchange(Incoming in, RepairLeaves leaves) {
         int count = leaves.getRangeCount();
+        check(count <= MAX_LEAVES_PER_BATCH, "too many leaves in one batch: " + count);
         check(leaves.getLeafCount() == count && leaves.getCountCount() == count, "leaf lists differ in length");
         long total = 0;
         for (int c : leaves.getCountList()) {
