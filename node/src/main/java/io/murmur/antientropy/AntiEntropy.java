@@ -151,7 +151,7 @@ public final class AntiEntropy implements RepairCoverage {
         incoming.clear();
         Job j = job;
         if (j != null && !j.isDone()) {
-            j.finish("the node is stopping");
+            j.finish("the node is stopping", clock.nanos());
         }
     }
 
@@ -200,7 +200,7 @@ public final class AntiEntropy implements RepairCoverage {
         if (j != null && !j.isDone()) {
             next = j.next();
             if (next == null) {
-                j.finish(null);
+                j.finish(null, clock.nanos());
             }
         }
         if (next == null && settings.intervalMillis() > 0) {
@@ -1109,8 +1109,9 @@ public final class AntiEntropy implements RepairCoverage {
             bytes += r.bytesSent() + r.bytesReceived();
         }
 
-        void finish(String why) {
+        void finish(String why, long nowNanos) {
             failure = why;
+            endedNanos = nowNanos;
             done = true;
         }
 
@@ -1167,6 +1168,11 @@ public final class AntiEntropy implements RepairCoverage {
 
         public long startedNanos() {
             return startedNanos;
+        }
+
+        /** How long the job ran: until it ended, or until {@code nowNanos} (same clock) while it runs. */
+        public long elapsedMillis(long nowNanos) {
+            return ((done ? endedNanos : nowNanos) - startedNanos) / 1_000_000;
         }
 
         public String progress() {
