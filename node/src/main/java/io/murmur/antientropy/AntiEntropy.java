@@ -80,7 +80,7 @@ public final class AntiEntropy implements RepairCoverage {
     /** Levels the descent goes down per round trip: 8 nodes under each differing one. */
     static final int LEVELS_PER_STEP = 3;
     /** Ranges one session may name; more is a malformed request. */
-    static final int MAX_RANGES_PER_SESSION = 4096;
+    public static final int MAX_RANGES_PER_SESSION = 4096;
 
     private final String self;
     private final String selfAddress;
