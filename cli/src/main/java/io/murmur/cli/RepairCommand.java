@@ -66,7 +66,7 @@ final class RepairCommand extends MurmurCommand {
                 return Murmur.EXIT_OK;
             }
             RepairProgress last = started;
-            String lastLine = null;
+            String lastLine = progress(started);
             while (last.running()) {
                 Thread.sleep(POLL_MILLIS);
                 RepairStatus now = client.blocking().repairStatus();

@@ -41,6 +41,8 @@ final class AntiEntropyService implements AutoCloseable {
     private long loggedRebuilds;
     private long loggedRanges;
     private long loggedKeys;
+    /** The last on-demand repair whose end was logged. */
+    private AntiEntropy.Job loggedJob;
 
     /** Why a repair could not start. */
     static final class RepairRefused extends RuntimeException {
@@ -114,6 +116,16 @@ final class AntiEntropyService implements AutoCloseable {
             loggedRebuilds = rebuilds;
             loggedRanges = ranges;
             loggedKeys = keys;
+        }
+        AntiEntropy.Job job = core.job();
+        if (job != null && job.isDone() && job != loggedJob) {
+            loggedJob = job;
+            log.info("repair on {} {} in {} ms: {} of {} sessions failed{}; {} ranges compared, {} differing; "
+                            + "keys {} sent, {} received; {} bytes", nodeId,
+                    job.failure() == null ? "done" : "stopped (" + job.failure() + ")",
+                    job.elapsedMillis(System.nanoTime()), job.sessionsFailed(), job.sessions(),
+                    job.lastSessionFailure() == null ? "" : " (last: " + job.lastSessionFailure() + ")",
+                    job.rangesCompared(), job.rangesDiffering(), job.keysSent(), job.keysReceived(), job.bytes());
         }
     }
 

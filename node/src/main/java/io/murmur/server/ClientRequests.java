@@ -222,7 +222,6 @@ public final class ClientRequests implements RequestDispatcher {
                     "anti-entropy is off on " + identity.nodeId() + " (anti_entropy.enabled: false)")));
         }
         TokenRange only = repair.getHasRange() ? new TokenRange(repair.getStart(), repair.getEnd()) : null;
-        log.info("asked to repair {}", only == null ? "every range" : "the ranges overlapping " + only);
         return antiEntropy.repair(only).handle((job, failure) -> {
             if (failure == null) {
                 return Reply.of(Response.newBuilder().setRequestId(id)
