@@ -1,6 +1,7 @@
 package io.murmur.cli;
 
 import io.murmur.client.MurmurClient;
+import io.murmur.proto.client.AntiEntropyStats;
 import io.murmur.proto.client.ClusterInfo;
 import io.murmur.proto.client.Member;
 import java.io.PrintWriter;
@@ -10,8 +11,8 @@ import picocli.CommandLine.Command;
 
 @Command(name = "info", description = {
             "Show the cluster.",
-            "Prints, as the answering node sees it, the cluster name, the node's id, the protocol version "
-                    + "and the members."
+            "Prints, as the answering node sees it, the cluster name, the node's id, the protocol version, "
+                    + "what its anti-entropy has done since it started, and the members."
         })
 final class InfoCommand extends MurmurCommand {
     @Override
@@ -25,6 +26,9 @@ final class InfoCommand extends MurmurCommand {
         out.println("node:     " + info.getNodeId());
         out.println("protocol: " + info.getProtocolVersion());
         out.println("ring:     epoch " + info.getRingEpoch());
+        if (info.hasAntiEntropy()) {
+            out.println("repair:   " + antiEntropy(info.getAntiEntropy()));
+        }
         out.println("members:  " + info.getMembersCount());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"NODE", "HOST", "CLIENT", "PEER", "STATUS", "RACK", "VNODES", "OWNS"});
@@ -37,6 +41,20 @@ final class InfoCommand extends MurmurCommand {
         printTable(out, rows);
         out.flush();
         return Murmur.EXIT_OK;
+    }
+
+    /** One line of anti-entropy counters. */
+    static String antiEntropy(AntiEntropyStats s) {
+        if (!s.getEnabled()) {
+            return "anti-entropy off";
+        }
+        return String.format(java.util.Locale.ROOT,
+                "trees %d, tree builds %d (last %d ms); sessions %d started, %d completed, %d failed, %d served; "
+                        + "ranges %d compared, %d differing; keys %d sent, %d received; %s sent, %s received",
+                s.getTrees(), s.getTreeRebuilds(), s.getLastRebuildMillis(), s.getSessionsStarted(),
+                s.getSessionsCompleted(), s.getSessionsFailed(), s.getSessionsServed(), s.getRangesCompared(),
+                s.getRangesDiffering(), s.getKeysSent(), s.getKeysReceived(), StatusCommand.bytes(s.getBytesSent()),
+                StatusCommand.bytes(s.getBytesReceived()));
     }
 
     static void printTable(PrintWriter out, List<String[]> rows) {

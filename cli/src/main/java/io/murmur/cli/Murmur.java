@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
         description = "Command line client for a Murmur cluster.",
         subcommands = {
             GetCommand.class, PutCommand.class, DelCommand.class, PingCommand.class, InfoCommand.class,
-            VnodesCommand.class, StatusCommand.class, LeaveCommand.class, BenchCommand.class, CommandLine.HelpCommand.class
+            VnodesCommand.class, StatusCommand.class, LeaveCommand.class, RepairCommand.class, BenchCommand.class,
+            CommandLine.HelpCommand.class
         },
         footerHeading = "%nExit status:%n",
         footer = {

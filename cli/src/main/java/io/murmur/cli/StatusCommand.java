@@ -53,7 +53,7 @@ final class StatusCommand extends MurmurCommand {
         return count == 0 && bytes == 0 ? "0" : Long.toUnsignedString(count) + " (" + bytes(bytes) + ")";
     }
 
-    private static String bytes(long n) {
+    static String bytes(long n) {
         if (n < 1024) {
             return n + " B";
         }

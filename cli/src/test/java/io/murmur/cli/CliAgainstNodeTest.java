@@ -116,6 +116,19 @@ class CliAgainstNodeTest {
     }
 
     @Test
+    void repairOnANodeAloneHasNoSessionsAndInfoShowsTheCounters() {
+        Run repair = run("repair");
+        assertThat(repair.exit()).as(repair.err()).isZero();
+        assertThat(repair.lines()).first().isEqualTo("repair started on " + host + ": 32 ranges, 0 sessions");
+        assertThat(repair.out()).contains("repair done in").contains("0 of 0 sessions completed")
+                .contains("ranges compared   0").contains("keys received     0");
+
+        Run status = run("repair", "--status");
+        assertThat(status.out()).contains("repair done in");
+        assertThat(run("info").out()).contains("repair:   trees 32, tree builds 1 (last ");
+    }
+
+    @Test
     void leaveAnnouncesLeftAndTheNodeSaysSo() throws Exception {
         Run leave = run("leave");
         assertThat(leave.exit()).as(leave.err()).isZero();

@@ -8,6 +8,9 @@ import io.murmur.proto.client.ClusterInfo;
 import io.murmur.proto.client.ErrorCode;
 import io.murmur.proto.client.GetReply;
 import io.murmur.proto.client.Member;
+import io.murmur.proto.client.RepairJob;
+import io.murmur.proto.client.RepairReply;
+import io.murmur.proto.client.RepairStatusReply;
 import io.murmur.proto.client.ReplicaAnswer;
 import io.murmur.proto.client.Request;
 import io.murmur.proto.client.Response;
@@ -236,7 +239,7 @@ class MurmurCliTest {
         Run help = run("--help");
 
         assertThat(help.exit()).isZero();
-        assertThat(help.out()).contains("get", "put", "del", "ping", "info", "bench", "--host", "Exit status");
+        assertThat(help.out()).contains("get", "put", "del", "ping", "info", "repair", "bench", "--host", "Exit status");
         assertThat(run("bench", "--help").out()).contains("--ceiling-only", "--read-ratio", "--csv");
     }
 
@@ -252,6 +255,105 @@ class MurmurCliTest {
         assertThat(info.exit()).isZero();
         assertThat(info.outLines()).contains("cluster:  fake", "node:     fake-1", "protocol: 1", "members:  1");
         assertThat(info.out()).contains("NODE", "STATUS", "fake-1", "NORMAL", "r1");
+    }
+
+    /** A node whose repair goes through {@code statuses}, one per RepairStatus asked, the last one repeated. */
+    private FakeNode repairingNode(RepairJob started, RepairJob... statuses) {
+        int[] asked = new int[1];
+        return node(FakeNode.start((request, replier) -> {
+            switch (request.getOpCase()) {
+                case REPAIR -> replier.send(Response.newBuilder().setRepair(RepairReply.newBuilder().setJob(started)));
+                case REPAIR_STATUS -> {
+                    RepairStatusReply.Builder reply = RepairStatusReply.newBuilder();
+                    if (statuses.length > 0) {
+                        reply.setJob(statuses[Math.min(asked[0]++, statuses.length - 1)]);
+                    }
+                    replier.send(Response.newBuilder().setRepairStatus(reply));
+                }
+                default -> replier.error(ErrorCode.INVALID_REQUEST, "unexpected " + request.getOpCase());
+            }
+        }));
+    }
+
+    private static RepairJob.Builder job(int done, int total) {
+        return RepairJob.newBuilder().setRunning(done < total).setSessionsDone(done).setSessionsTotal(total)
+                .setRanges(48);
+    }
+
+    @Test
+    void repairWaitsPrintingProgressThenASummary() {
+        FakeNode node = repairingNode(job(0, 2).build(),
+                job(1, 2).setRangesCompared(32).setRangesDiffering(31).setKeysReceived(6000).setBytes(500_000).build(),
+                job(1, 2).setRangesCompared(32).setRangesDiffering(31).setKeysReceived(6000).setBytes(500_000).build(),
+                job(2, 2).setRangesCompared(48).setRangesDiffering(47).setKeysSent(2).setKeysReceived(10_000)
+                        .setBytes(819_187).setElapsedMillis(2300).build());
+
+        Run repair = run("--host", node.address(), "repair", "--range", "-5:10");
+
+        assertThat(repair.exit()).as(repair.err()).isZero();
+        assertThat(repair.outLines()).containsExactly(
+                "repair started on " + node.address() + ": 48 ranges, 2 sessions",
+                "  sessions 1/2, ranges compared 32, keys exchanged 6000, 488.3 KiB",
+                "repair done in 2.3 s: 2 of 2 sessions completed",
+                "  ranges compared   48",
+                "  ranges differing  47",
+                "  keys sent         2",
+                "  keys received     10000",
+                "  bytes             819187 (800.0 KiB)");
+        Request asked = node.allRequests().stream().filter(Request::hasRepair).findFirst().orElseThrow();
+        assertThat(asked.getRepair().getHasRange()).isTrue();
+        assertThat(asked.getRepair().getStart()).isEqualTo(-5);
+        assertThat(asked.getRepair().getEnd()).isEqualTo(10);
+    }
+
+    @Test
+    void repairExitsThreeWithTheFailureWhenASessionFailed() {
+        FakeNode node = repairingNode(job(0, 2).build(), job(2, 2).setSessionsFailed(1)
+                .setLastSessionFailure("b: b did not answer within 10000 ms").build());
+
+        Run repair = run("--host", node.address(), "repair");
+
+        assertThat(repair.exit()).isEqualTo(3);
+        assertThat(repair.out()).contains("repair done in 0.0 s: 1 of 2 sessions completed, 1 failed");
+        assertThat(repair.err()).isEqualTo("error: REPAIR_FAILED: 1 of 2 sessions failed (their ranges were not "
+                + "repaired with that peer); last: b: b did not answer within 10000 ms\n");
+    }
+
+    @Test
+    void repairNoWaitOnlyStartsItAndStatusShowsIt() {
+        FakeNode node = repairingNode(job(0, 3).build());
+
+        Run noWait = run("--host", node.address(), "repair", "--no-wait");
+        assertThat(noWait.exit()).isZero();
+        assertThat(noWait.outLines()).containsExactly("repair started on " + node.address() + ": 48 ranges, 3 sessions");
+        assertThat(node.allRequests()).noneMatch(Request::hasRepairStatus);
+
+        Run none = run("--host", node.address(), "repair", "--status");
+        assertThat(none.exit()).isZero();
+        assertThat(none.outLines()).containsExactly("no repair has run on " + node.address() + " since it started");
+
+        FakeNode running = repairingNode(job(0, 3).build(), job(1, 3).setKeysSent(4).setBytes(100).build());
+        Run status = run("--host", running.address(), "repair", "--status");
+        assertThat(status.outLines()).containsExactly("repair running on " + running.address()
+                + ": sessions 1/3, ranges compared 0, keys exchanged 4, 100 B");
+        assertThat(running.allRequests()).noneMatch(Request::hasRepair);
+    }
+
+    @Test
+    void repairRefusalsAndBadRangesAreOneLineErrors() {
+        FakeNode busy = node(FakeNode.start((request, replier) -> replier.error(ErrorCode.RATE_LIMITED,
+                "a repair is already running on fake-1 (1/4 sessions done)")));
+        Run refused = run("--host", busy.address(), "repair");
+        assertThat(refused.exit()).isEqualTo(3);
+        assertThat(refused.err()).startsWith("error: RATE_LIMITED: a repair is already running");
+
+        Run bad = run("--host", busy.address(), "repair", "--range", "5");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).startsWith("error: USAGE: --range must be START:END");
+        assertThat(run("--host", busy.address(), "repair", "--range", "1:99999999999999999999").err())
+                .contains("must fit in a signed 64-bit integer");
+        assertThat(run("--host", busy.address(), "repair", "--status", "--no-wait").exit()).isEqualTo(2);
+        assertThat(busy.allRequests()).filteredOn(Request::hasRepair).hasSize(1);
     }
 
     @Test

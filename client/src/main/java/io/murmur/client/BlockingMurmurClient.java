@@ -108,6 +108,20 @@ public final class BlockingMurmurClient {
         await(client.leave());
     }
 
+    /** Starts a repair of every range the node replicates; returns the job just started. */
+    public RepairProgress repair() {
+        return await(client.repair());
+    }
+
+    /** Starts a repair of the node's ranges overlapping {@code (start, end]}. */
+    public RepairProgress repair(long start, long end) {
+        return await(client.repair(start, end));
+    }
+
+    public RepairStatus repairStatus() {
+        return await(client.repairStatus());
+    }
+
     private static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get();

@@ -10,6 +10,7 @@ import io.murmur.proto.client.Delete;
 import io.murmur.proto.client.Get;
 import io.murmur.proto.client.Ping;
 import io.murmur.proto.client.Put;
+import io.murmur.proto.client.Repair;
 import io.murmur.proto.client.Request;
 import io.murmur.proto.client.Response;
 import io.netty.channel.EventLoopGroup;
@@ -195,6 +196,37 @@ public final class MurmurClient implements AutoCloseable {
                 Response.ResultCase.LEAVE, (response, rtt) -> null);
     }
 
+    /**
+     * Admin: starts an anti-entropy repair of every range the node that answers replicates
+     * (use a client with one host), with every other replica of each. Completes at once
+     * with the job just started; follow it with {@link #repairStatus()}. Fails with
+     * {@link RateLimitedException} while a repair runs on the node already,
+     * {@link UnavailableException} before the node knows the ring, and
+     * {@link InvalidRequestException} when anti-entropy is off on it.
+     */
+    public CompletableFuture<RepairProgress> repair() {
+        return repair(Repair.getDefaultInstance());
+    }
+
+    /**
+     * Admin: as {@link #repair()}, for the node's ranges that overlap the token range
+     * {@code (start, end]} only ({@code start == end}: the whole ring).
+     */
+    public CompletableFuture<RepairProgress> repair(long start, long end) {
+        return repair(Repair.newBuilder().setHasRange(true).setStart(start).setEnd(end).build());
+    }
+
+    private CompletableFuture<RepairProgress> repair(Repair repair) {
+        return router.submit(Request.newBuilder().setRepair(repair), Response.ResultCase.REPAIR,
+                (response, rtt) -> RepairProgress.from(response.getRepair().getJob()));
+    }
+
+    /** Admin: the answering node's current or last on-demand repair, and its anti-entropy counters. */
+    public CompletableFuture<RepairStatus> repairStatus() {
+        return router.submit(Request.newBuilder().setRepairStatus(io.murmur.proto.client.RepairStatus.getDefaultInstance()),
+                Response.ResultCase.REPAIR_STATUS, (response, rtt) -> RepairStatus.from(response.getRepairStatus()));
+    }
+
     /** The router, for tests in this package that check where requests go. */
     Router router() {
         return router;
@@ -241,7 +273,7 @@ public final class MurmurClient implements AutoCloseable {
         /**
          * Nodes to send to, as {@code host:port} ({@code [v6]:port}; port defaults to 7070).
          * With smart routing these are where the client learns the cluster from, and one
-         * is enough; admin requests (ping, cluster info, vnodes, leave) go to these only.
+         * is enough; admin requests (ping, cluster info, vnodes, leave, repair) go to these only.
          */
         public Builder hosts(String... hosts) {
             return hosts(Arrays.asList(hosts));

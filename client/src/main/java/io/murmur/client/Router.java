@@ -43,7 +43,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * passed over for the next, then for round-robin over every host known: the configured
  * ones and the ALIVE members learned. Members learned become hosts with their own lazily
  * opened connections.</li>
- * <li><b>Admin requests</b> (ping, cluster info, vnodes, leave) are about "the node that
+ * <li><b>Admin requests</b> (ping, cluster info, vnodes, leave, repair) are about "the node that
  * answers", so they go round-robin over the configured hosts only.</li>
  * </ul>
  */

@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
+import io.murmur.proto.client.AntiEntropyStats;
 import io.murmur.proto.client.ClusterInfo;
 import io.murmur.proto.client.Error;
 import io.murmur.proto.client.ErrorCode;
 import io.murmur.proto.client.GetReply;
 import io.murmur.proto.client.Pong;
 import io.murmur.proto.client.PutReply;
+import io.murmur.proto.client.RepairJob;
+import io.murmur.proto.client.RepairReply;
+import io.murmur.proto.client.RepairStatusReply;
 import io.murmur.proto.client.Request;
 import io.murmur.proto.client.Response;
 import io.murmur.proto.client.Sibling;
@@ -391,6 +395,73 @@ class MurmurClientTest {
         assertThat(info.getClusterName()).isEqualTo(FakeNode.CLUSTER_NAME);
         assertThat(info.getMembersList()).hasSize(1);
         assertThat(client.ping()).isPositive();
+    }
+
+    @Test
+    void repairStartsAJobAndRepairStatusFollowsIt() {
+        RepairJob started = RepairJob.newBuilder().setRunning(true).setSessionsTotal(4).setRanges(48).build();
+        RepairJob done = RepairJob.newBuilder().setSessionsTotal(4).setSessionsDone(4).setSessionsFailed(1)
+                .setRanges(48).setRangesCompared(96).setRangesDiffering(47).setKeysSent(3).setKeysReceived(10_000)
+                .setBytes(819_187).setElapsedMillis(2237).setLastSessionFailure("b: did not answer").build();
+        FakeNode node = node(FakeNode.start((request, replier) -> {
+            switch (request.getOpCase()) {
+                case REPAIR -> replier.send(Response.newBuilder().setRepair(RepairReply.newBuilder().setJob(started)));
+                case REPAIR_STATUS -> replier.send(Response.newBuilder().setRepairStatus(RepairStatusReply.newBuilder()
+                        .setJob(done).setStats(AntiEntropyStats.newBuilder().setEnabled(true).setTrees(48))));
+                default -> replier.error(ErrorCode.INVALID_REQUEST, "unexpected " + request.getOpCase());
+            }
+        }));
+        BlockingMurmurClient client = client(ROUND_ROBIN, node.address()).blocking();
+
+        RepairProgress job = client.repair();
+        assertThat(job.running()).isTrue();
+        assertThat(job.sessionsTotal()).isEqualTo(4);
+        assertThat(job.ranges()).isEqualTo(48);
+        assertThat(job.succeeded()).isFalse();
+        client.repair(-10, 20);
+        List<Request> repairs = node.allRequests().stream().filter(Request::hasRepair).toList();
+        assertThat(repairs).hasSize(2);
+        assertThat(repairs.get(0).getRepair().getHasRange()).isFalse();
+        assertThat(repairs.get(1).getRepair().getHasRange()).isTrue();
+        assertThat(repairs.get(1).getRepair().getStart()).isEqualTo(-10);
+        assertThat(repairs.get(1).getRepair().getEnd()).isEqualTo(20);
+
+        RepairStatus status = client.repairStatus();
+        RepairProgress last = status.job().orElseThrow();
+        assertThat(last.running()).isFalse();
+        assertThat(last.sessionsDone()).isEqualTo(4);
+        assertThat(last.sessionsFailed()).isEqualTo(1);
+        assertThat(last.rangesCompared()).isEqualTo(96);
+        assertThat(last.rangesDiffering()).isEqualTo(47);
+        assertThat(last.keysExchanged()).isEqualTo(10_003);
+        assertThat(last.bytes()).isEqualTo(819_187);
+        assertThat(last.elapsed()).isEqualTo(Duration.ofMillis(2237));
+        assertThat(last.failure()).isEmpty();
+        assertThat(last.lastSessionFailure()).contains("b: did not answer");
+        assertThat(last.succeeded()).isFalse();
+        assertThat(status.stats().getTrees()).isEqualTo(48);
+    }
+
+    @Test
+    void aNodeThatRanNoRepairReportsNoJob() {
+        FakeNode node = node(FakeNode.start((request, replier) -> replier.send(Response.newBuilder()
+                .setRepairStatus(RepairStatusReply.newBuilder().setStats(AntiEntropyStats.getDefaultInstance())))));
+
+        RepairStatus status = client(ROUND_ROBIN, node.address()).blocking().repairStatus();
+
+        assertThat(status.job()).isEmpty();
+        assertThat(status.stats().getEnabled()).isFalse();
+    }
+
+    @Test
+    void aRefusedRepairFailsWithTheNodesErrorType() {
+        FakeNode node = node(FakeNode.start((request, replier) -> replier.error(ErrorCode.RATE_LIMITED,
+                "a repair is already running on fake-1 (1/4 sessions done)")));
+        MurmurClient client = client(ROUND_ROBIN, node.address());
+
+        assertThat(failureOf(client.repair())).isExactlyInstanceOf(RateLimitedException.class)
+                .hasMessageContaining("already running");
+        assertThatThrownBy(() -> client.blocking().repair(0, 0)).isExactlyInstanceOf(RateLimitedException.class);
     }
 
     @Test

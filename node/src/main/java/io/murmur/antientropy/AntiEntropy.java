@@ -85,7 +85,7 @@ public final class AntiEntropy implements RepairCoverage {
      */
     static final int MAX_LEAVES_PER_BATCH = 1024;
     /** Ranges one session may name; more is a malformed request. */
-    static final int MAX_RANGES_PER_SESSION = 4096;
+    public static final int MAX_RANGES_PER_SESSION = 4096;
 
     private final String self;
     private final String selfAddress;
@@ -156,7 +156,7 @@ public final class AntiEntropy implements RepairCoverage {
         incoming.clear();
         Job j = job;
         if (j != null && !j.isDone()) {
-            j.finish("the node is stopping");
+            j.finish("the node is stopping", clock.nanos());
         }
     }
 
@@ -205,7 +205,7 @@ public final class AntiEntropy implements RepairCoverage {
         if (j != null && !j.isDone()) {
             next = j.next();
             if (next == null) {
-                j.finish(null);
+                j.finish(null, clock.nanos());
             }
         }
         if (next == null && settings.intervalMillis() > 0) {
@@ -1127,8 +1127,9 @@ public final class AntiEntropy implements RepairCoverage {
             bytes += r.bytesSent() + r.bytesReceived();
         }
 
-        void finish(String why) {
+        void finish(String why, long nowNanos) {
             failure = why;
+            endedNanos = nowNanos;
             done = true;
         }
 
@@ -1185,6 +1186,11 @@ public final class AntiEntropy implements RepairCoverage {
 
         public long startedNanos() {
             return startedNanos;
+        }
+
+        /** How long the job ran: until it ended, or until {@code nowNanos} (same clock) while it runs. */
+        public long elapsedMillis(long nowNanos) {
+            return ((done ? endedNanos : nowNanos) - startedNanos) / 1_000_000;
         }
 
         public String progress() {

@@ -2,7 +2,14 @@ package io.murmur.server;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import io.murmur.antientropy.AntiEntropy;
+import io.murmur.proto.client.AntiEntropyStats;
 import io.murmur.proto.client.ClusterInfo;
+import io.murmur.proto.client.Repair;
+import io.murmur.proto.client.RepairJob;
+import io.murmur.proto.client.RepairReply;
+import io.murmur.proto.client.RepairStatusReply;
+import io.murmur.ring.TokenRange;
 import io.murmur.proto.client.Delete;
 import io.murmur.proto.client.DeleteReply;
 import io.murmur.proto.client.ErrorCode;
@@ -76,17 +83,20 @@ public final class ClientRequests implements RequestDispatcher {
     private final LocalRing ring;
     private final GossipService gossip;
     private final Replication replication;
+    /** Null when anti-entropy is off on this node. */
+    private final AntiEntropyService antiEntropy;
     private final Executor requestExecutor;
     private final int maxKeyBytes;
     private final int maxValueBytes;
     private final int replicationFactor;
 
     ClientRequests(Identity identity, LocalRing ring, GossipService gossip, Replication replication,
-                   Executor requestExecutor, int maxKeyBytes, int maxValueBytes) {
+                   AntiEntropyService antiEntropy, Executor requestExecutor, int maxKeyBytes, int maxValueBytes) {
         this.identity = identity;
         this.ring = ring;
         this.gossip = gossip;
         this.replication = replication;
+        this.antiEntropy = antiEntropy;
         this.requestExecutor = requestExecutor;
         this.maxKeyBytes = maxKeyBytes;
         this.maxValueBytes = maxValueBytes;
@@ -111,6 +121,9 @@ public final class ClientRequests implements RequestDispatcher {
             case PUT -> put(id, request.getPut());
             case DELETE -> delete(id, request.getDelete());
             case SET_VNODES -> setVnodes(id, request.getSetVnodes().getVnodes());
+            case REPAIR -> repair(id, request.getRepair());
+            case REPAIR_STATUS -> done(Reply.of(Response.newBuilder().setRequestId(id)
+                    .setRepairStatus(repairStatus()).build()));
             case OP_NOT_SET -> done(protocolError(id, "request has no operation (or one this node does not know)"));
         };
     }
@@ -137,7 +150,8 @@ public final class ClientRequests implements RequestDispatcher {
                 .setProtocolVersion(PROTOCOL_VERSION)
                 .setRingEpoch(snapshot.epoch())
                 .setRingFingerprint(view.ringFingerprint())
-                .setReplicationFactor(replicationFactor);
+                .setReplicationFactor(replicationFactor)
+                .setAntiEntropy(antiEntropyStats());
         Map<String, HintStore.Pending> hints = replication.hintsPending();
         for (MemberInfo m : view.members()) {
             HintStore.Pending held = hints.get(m.nodeId());
@@ -196,6 +210,89 @@ public final class ClientRequests implements RequestDispatcher {
                             .setMovedFraction(c.movedFraction()))
                     .build();
         });
+    }
+
+    /**
+     * Starts an on-demand repair: the job is created on the anti-entropy thread, and the
+     * reply goes out from there as soon as it has started (never waiting on this thread).
+     */
+    private CompletionStage<Reply> repair(long id, Repair repair) {
+        if (antiEntropy == null) {
+            return done(Reply.of(Errors.error(id, ErrorCode.INVALID_REQUEST,
+                    "anti-entropy is off on " + identity.nodeId() + " (anti_entropy.enabled: false)")));
+        }
+        TokenRange only = repair.getHasRange() ? new TokenRange(repair.getStart(), repair.getEnd()) : null;
+        return antiEntropy.repair(only).handle((job, failure) -> {
+            if (failure == null) {
+                return Reply.of(Response.newBuilder().setRequestId(id)
+                        .setRepair(RepairReply.newBuilder().setJob(repairJob(job))).build());
+            }
+            if (failure instanceof AntiEntropyService.RepairRefused refused) {
+                ErrorCode code = switch (refused.reason()) {
+                    case RUNNING -> ErrorCode.RATE_LIMITED;
+                    case NOT_READY, STOPPING -> ErrorCode.UNAVAILABLE;
+                };
+                return Reply.of(Errors.error(id, code, refused.getMessage()));
+            }
+            log.error("repair request {} failed", id, failure);
+            return Reply.of(Errors.error(id, ErrorCode.INTERNAL, "internal error: "
+                    + failure.getClass().getSimpleName()));
+        });
+    }
+
+    /** The current or last on-demand repair and the counters; from volatile fields, so right here. */
+    private RepairStatusReply repairStatus() {
+        RepairStatusReply.Builder reply = RepairStatusReply.newBuilder().setStats(antiEntropyStats());
+        AntiEntropy.Job job = antiEntropy == null ? null : antiEntropy.job();
+        if (job != null) {
+            reply.setJob(repairJob(job));
+        }
+        return reply.build();
+    }
+
+    static RepairJob repairJob(AntiEntropy.Job job) {
+        RepairJob.Builder b = RepairJob.newBuilder()
+                .setRunning(!job.isDone())
+                .setSessionsTotal(job.sessions())
+                .setSessionsDone(job.sessionsDone())
+                .setSessionsFailed(job.sessionsFailed())
+                .setRanges(job.ranges())
+                .setRangesCompared(job.rangesCompared())
+                .setRangesDiffering(job.rangesDiffering())
+                .setKeysSent(job.keysSent())
+                .setKeysReceived(job.keysReceived())
+                .setBytes(job.bytes())
+                .setElapsedMillis(Math.max(0, job.elapsedMillis(System.nanoTime())));
+        if (job.failure() != null) {
+            b.setFailure(job.failure());
+        }
+        if (job.lastSessionFailure() != null) {
+            b.setLastSessionFailure(job.lastSessionFailure());
+        }
+        return b.build();
+    }
+
+    private AntiEntropyStats antiEntropyStats() {
+        if (antiEntropy == null) {
+            return AntiEntropyStats.newBuilder().setEnabled(false).build();
+        }
+        AntiEntropy.Stats s = antiEntropy.stats();
+        return AntiEntropyStats.newBuilder()
+                .setEnabled(true)
+                .setSessionsStarted(s.sessionsStarted.get())
+                .setSessionsCompleted(s.sessionsCompleted.get())
+                .setSessionsFailed(s.sessionsFailed.get())
+                .setSessionsServed(s.sessionsServed.get())
+                .setRangesCompared(s.rangesCompared.get())
+                .setRangesDiffering(s.rangesDiffering.get())
+                .setKeysSent(s.keysSent.get())
+                .setKeysReceived(s.keysReceived.get())
+                .setBytesSent(s.bytesSent.get())
+                .setBytesReceived(s.bytesReceived.get())
+                .setTreeRebuilds(s.treeRebuilds.get())
+                .setLastRebuildMillis(s.lastRebuildMillis.get())
+                .setTrees(antiEntropy.trees())
+                .build();
     }
 
     private CompletionStage<Reply> get(long id, Get get) {

@@ -1,5 +1,9 @@
 package io.murmur.server;
 
+import io.murmur.antientropy.TrackedStorage;
+import io.murmur.antientropy.TreeIndex;
+import io.murmur.proto.peer.ReplicaMessage;
+import io.murmur.replication.Topology;
 import io.murmur.runtime.Storage;
 import io.murmur.runtime.StorageException;
 import io.murmur.storage.CachingStorage;
@@ -60,6 +64,8 @@ public final class NodeAssembly implements AutoCloseable {
     private final LocalRing ring;
     private final GossipService gossip;
     private final ReplicationService replication;
+    /** Null when anti_entropy.enabled is false. */
+    private final AntiEntropyService antiEntropy;
     /** The member list waiting to be written to meta (see {@link #keepMembers}). */
     private final AtomicReference<byte[]> latestMembers = new AtomicReference<>();
     private final String nodeId;
@@ -72,7 +78,11 @@ public final class NodeAssembly implements AutoCloseable {
         this.rocks = rocks;
         this.nodeId = nodeId;
         this.generation = generation;
-        this.storage = config.cacheBytes > 0 ? new CachingStorage(rocks, config.cacheBytes) : rocks;
+        Storage cached = config.cacheBytes > 0 ? new CachingStorage(rocks, config.cacheBytes) : rocks;
+        // every write, whoever makes it (client writes, read repair, hints, purges, repair
+        // itself), goes through the outermost store, which keeps the Merkle trees current
+        this.storage = config.antiEntropyEnabled
+                ? new TrackedStorage(cached, new TreeIndex(config.antiEntropy.depth())) : cached;
         this.requestExecutor = new ThreadPoolExecutor(config.requestThreads, config.requestThreads,
                 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), daemonThreads("murmur-request"));
         // Clients learn the bound port from ClusterInfo, and it is known only after binding
@@ -110,27 +120,50 @@ public final class NodeAssembly implements AutoCloseable {
         this.gossip = gossiping;
         this.ring = new LocalRing(nodeId, rocks, gossip);
         String peerAddress = config.advertiseHost + ":" + gossip.peerAddress().getPort();
-        // replica messages reach the core on the replica network threads; what touches storage
-        // moves on to the request threads (see ReplicationService.onMessage)
+        // replica messages reach the cores on the replica network threads; what touches storage
+        // moves on to the request threads (see ReplicationService.onMessage), and repair
+        // messages to the anti-entropy thread (see AntiEntropyService.onMessage)
         AtomicReference<ReplicationService> core = new AtomicReference<>();
+        AtomicReference<AntiEntropyService> repairCore = new AtomicReference<>();
         ReplicaTraffic.Settings replicaSettings = ReplicaTraffic.Settings.builder()
                 .maxFrameBytes(Math.max(16 << 20, 4 * config.maxFrameBytes)).build();
         ReplicaTraffic replicaTraffic = gossip.openReplicaTraffic(replicaSettings,
                 (from, message) -> {
+                    if (message.getBodyCase() == ReplicaMessage.BodyCase.REPAIR) {
+                        AntiEntropyService ae = repairCore.get();
+                        if (ae != null) {
+                            ae.onMessage(message);
+                        }
+                        return; // anti-entropy off here: the peer's session times out
+                    }
                     ReplicationService r = core.get();
                     if (r != null) {
                         r.onMessage(from, message);
                     }
                 }, Runnable::run);
+        Topology topology = gossip.topology();
         this.replication = new ReplicationService(nodeId, peerAddress, config.replication, storage,
                 new RocksDbHintStore(rocks), requestExecutor, replicaSettings.maxPendingDeliveryBytes(),
-                replicaTraffic, gossip.topology());
+                replicaTraffic, topology);
+        if (storage instanceof TrackedStorage tracked) {
+            // before any message reaches replication: its tombstones wait for repair coverage
+            this.antiEntropy = new AntiEntropyService(nodeId, peerAddress, config.antiEntropy,
+                    config.replication.n(), tracked, replication.replication().tombstones(), replicaTraffic,
+                    topology, replicaSettings.maxPendingDeliveryBytes());
+            repairCore.set(antiEntropy);
+            antiEntropy.start();
+        } else {
+            this.antiEntropy = null;
+            log.info("node {}: anti-entropy is off (anti_entropy.enabled: false); tombstones are purged on "
+                    + "replication.tombstone_grace_seconds alone", nodeId);
+        }
         core.set(replication);
         gossip.reportLoad(LOAD_REPORT_MILLIS, requestExecutor, rocks::approximateDataBytes, rocks::approximateKeyCount);
         ClientRequests requests = new ClientRequests(
                 new ClientRequests.Identity(config.clusterName, nodeId, config.advertiseHost,
                         listener.localAddress().getPort(), gossip.peerAddress().getPort(), config.rack),
-                ring, gossip, replication.replication(), requestExecutor, config.maxKeyBytes, config.maxValueBytes);
+                ring, gossip, replication.replication(), antiEntropy, requestExecutor, config.maxKeyBytes,
+                config.maxValueBytes);
         dispatcher.set(requests);
     }
 
@@ -292,6 +325,16 @@ public final class NodeAssembly implements AutoCloseable {
         return gossip.leave();
     }
 
+    /** The store every write goes through, for tests in this package. */
+    Storage storage() {
+        return storage;
+    }
+
+    /** Anti-entropy on this node, for tests in this package; null when it is off. */
+    AntiEntropyService antiEntropy() {
+        return antiEntropy;
+    }
+
     /** Membership as this node sees it now. */
     public io.murmur.membership.MembershipView membership() {
         return gossip.view().join();
@@ -320,6 +363,9 @@ public final class NodeAssembly implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         listener.close();
+        if (antiEntropy != null) {
+            antiEntropy.close();
+        }
         replication.close();
         gossip.close();
         requestExecutor.shutdown();

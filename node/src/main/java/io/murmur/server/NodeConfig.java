@@ -1,5 +1,8 @@
 package io.murmur.server;
 
+import io.murmur.antientropy.AntiEntropy;
+import io.murmur.antientropy.AntiEntropySettings;
+import io.murmur.antientropy.MerkleTree;
 import io.murmur.membership.MembershipSettings;
 import io.murmur.replication.ReplicationSettings;
 import io.murmur.ring.RingMember;
@@ -61,6 +64,9 @@ public final class NodeConfig {
     public final ReplicationSettings replication;
     public final boolean leaveOnShutdown;
     public final int maxPeerFrameBytes;
+    /** Whether this node keeps Merkle trees and runs repair sessions; off, tombstones purge on the grace period alone. */
+    public final boolean antiEntropyEnabled;
+    public final AntiEntropySettings antiEntropy;
 
     private NodeConfig(ConfigSource s) {
         Reader r = new Reader(s);
@@ -184,6 +190,8 @@ public final class NodeConfig {
                     "must be at most replication.n (" + n + "): r=" + readQuorum + ", w=" + writeQuorum);
         }
         replication = replicationSettings(r, n, readQuorum, writeQuorum, maxClockEntries);
+        antiEntropyEnabled = r.bool("anti_entropy.enabled", true);
+        antiEntropy = antiEntropySettings(r);
         // a gossip message and its frame envelope
         maxPeerFrameBytes = membership.maxMessageBytes() * 2 + 1024;
 
@@ -218,6 +226,25 @@ public final class NodeConfig {
                 rd.hintReplayIntervalMillis(),
                 r.integer("replication.max_read_repairs_in_flight", rd.maxReadRepairsInFlight(), 0, 1 << 20),
                 grace);
+    }
+
+    /** Longest scheduled-repair interval: a day (0 turns scheduled repair off). */
+    static final long MAX_REPAIR_INTERVAL_SECONDS = 86_400;
+
+    private static AntiEntropySettings antiEntropySettings(Reader r) {
+        AntiEntropySettings d = AntiEntropySettings.DEFAULTS;
+        return new AntiEntropySettings(
+                r.integer("anti_entropy.tree_depth", d.depth(), MerkleTree.MIN_DEPTH, MerkleTree.MAX_DEPTH),
+                r.longValue("anti_entropy.interval_seconds", d.intervalMillis() / 1000, 0,
+                        MAX_REPAIR_INTERVAL_SECONDS) * 1000,
+                r.integer("anti_entropy.ranges_per_session", d.rangesPerSession(), 1,
+                        AntiEntropy.MAX_RANGES_PER_SESSION),
+                r.longValue("anti_entropy.bytes_per_second", d.bytesPerSecond(), 1024, 1L << 40),
+                r.longValue("anti_entropy.request_timeout_ms", d.requestTimeoutMillis(), 1, 600_000),
+                d.maxEntriesPerMessage(),
+                d.maxRecordBytesPerMessage(),
+                r.integer("anti_entropy.max_sessions_served", d.maxSessionsServed(), 1, 64),
+                r.longValue("anti_entropy.clock_skew_ms", d.clockSkewMillis(), 0, 86_400_000));
     }
 
     /** Room in a frame beyond the key and value: request fields, context, framing. */

@@ -149,4 +149,49 @@ class NodeConfigTest {
         assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("network.client_port", 7000, "network.peer_port", 7000)))
                 .hasMessageContaining("network.peer_port must differ");
     }
+
+    @Test
+    void antiEntropyKeysHaveTheirDefaultsAndRanges() throws Exception {
+        NodeConfig c = NodeConfig.fromOverrides(Map.of());
+        assertThat(c.antiEntropyEnabled).isTrue();
+        assertThat(c.antiEntropy).isEqualTo(io.murmur.antientropy.AntiEntropySettings.DEFAULTS);
+
+        NodeConfig set = NodeConfig.fromOverrides(Map.of("anti_entropy.enabled", false, "anti_entropy.tree_depth", 12,
+                "anti_entropy.interval_seconds", 0, "anti_entropy.ranges_per_session", 8,
+                "anti_entropy.bytes_per_second", 1 << 20, "anti_entropy.request_timeout_ms", 500,
+                "anti_entropy.max_sessions_served", 4, "anti_entropy.clock_skew_ms", 0));
+        assertThat(set.antiEntropyEnabled).isFalse();
+        assertThat(set.antiEntropy.depth()).isEqualTo(12);
+        assertThat(set.antiEntropy.intervalMillis()).isZero();
+        assertThat(set.antiEntropy.rangesPerSession()).isEqualTo(8);
+        assertThat(set.antiEntropy.bytesPerSecond()).isEqualTo(1 << 20);
+        assertThat(set.antiEntropy.requestTimeoutMillis()).isEqualTo(500);
+        assertThat(set.antiEntropy.maxSessionsServed()).isEqualTo(4);
+        assertThat(set.antiEntropy.clockSkewMillis()).isZero();
+        assertThat(NodeConfig.fromOverrides(Map.of("anti_entropy.interval_seconds", 30)).antiEntropy.intervalMillis())
+                .isEqualTo(30_000);
+
+        Path file = write("anti_entropy:\n  tree_depth: 21\n");
+        assertThatThrownBy(() -> NodeConfig.load(file, List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(file + ": anti_entropy.tree_depth must be <= 20");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("anti_entropy.tree_depth", 0)))
+                .hasMessage("override: anti_entropy.tree_depth must be > 0");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("anti_entropy.interval_seconds", -1)))
+                .hasMessage("override: anti_entropy.interval_seconds must be >= 0");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("anti_entropy.ranges_per_session", 0)))
+                .hasMessage("override: anti_entropy.ranges_per_session must be > 0");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("anti_entropy.bytes_per_second", 100)))
+                .hasMessage("override: anti_entropy.bytes_per_second must be >= 1024");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("anti_entropy.request_timeout_ms", 0)))
+                .hasMessage("override: anti_entropy.request_timeout_ms must be > 0");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("anti_entropy.max_sessions_served", 0)))
+                .hasMessage("override: anti_entropy.max_sessions_served must be > 0");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("anti_entropy.clock_skew_ms", -5)))
+                .hasMessage("override: anti_entropy.clock_skew_ms must be >= 0");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("anti_entropy.enabled", "yes")))
+                .hasMessage("override: anti_entropy.enabled must be true or false, got 'yes'");
+        assertThatThrownBy(() -> NodeConfig.fromOverrides(Map.of("anti_entropy.interval", 5)))
+                .hasMessage("override: unknown key 'anti_entropy.interval'");
+    }
 }

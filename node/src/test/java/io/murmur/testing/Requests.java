@@ -7,6 +7,8 @@ import io.murmur.proto.client.Get;
 import io.murmur.proto.client.Hello;
 import io.murmur.proto.client.Ping;
 import io.murmur.proto.client.Put;
+import io.murmur.proto.client.Repair;
+import io.murmur.proto.client.RepairStatus;
 import io.murmur.proto.client.Request;
 
 import java.nio.charset.StandardCharsets;
@@ -44,5 +46,14 @@ public final class Requests {
 
     public static Request clusterInfo(long id) {
         return Request.newBuilder().setRequestId(id).setClusterInfo(ClusterInfoRequest.getDefaultInstance()).build();
+    }
+
+    /** An on-demand repair of every range the node replicates. */
+    public static Request repair(long id) {
+        return Request.newBuilder().setRequestId(id).setRepair(Repair.getDefaultInstance()).build();
+    }
+
+    public static Request repairStatus(long id) {
+        return Request.newBuilder().setRequestId(id).setRepairStatus(RepairStatus.getDefaultInstance()).build();
     }
 }
