@@ -676,6 +676,9 @@ public final class AntiEntropy implements RepairCoverage {
             differenceFound(key);
             out.result.keysReceived++;
         }
+        if (exchange.getRecordsCount() > 0) {
+            storage.sync(); // one fsync for the batch, before anything goes back
+        }
         for (long wanted : exchange.getWantedList()) {
             byte[] key = out.sentEntries.get(wanted);
             if (key != null) {
@@ -855,6 +858,7 @@ public final class AntiEntropy implements RepairCoverage {
                     merge(key, record);
                     stats.keysReceived.incrementAndGet();
                 }
+                storage.sync(); // durable before the ack: the peer counts them as ours from then on
                 answer.setAck(RepairAck.getDefaultInstance());
             }
             case CLOSE -> {
@@ -1024,12 +1028,14 @@ public final class AntiEntropy implements RepairCoverage {
     }
 
     /**
-     * Reconciles a record a peer sent into this replica's. Purged before (an old tombstone
-     * here must not swallow a newer write) and after (a tombstone the peer still holds but
-     * this node may forget is not taken back, only to be purged again).
+     * Reconciles a record a peer sent into this replica's, durable at the next
+     * {@code storage.sync()}: a batch of records costs one fsync, not one each. Purged
+     * before (an old tombstone here must not swallow a newer write) and after (a tombstone
+     * the peer still holds but this node may forget is not taken back, only to be purged
+     * again).
      */
     private void merge(byte[] key, VersionedRecord incoming) {
-        storage.update(key, current -> {
+        storage.updateDeferred(key, current -> {
             VersionedRecord merged = tombstones.purgedIfExpired(key, current).merge(incoming);
             VersionedRecord kept = tombstones.purgedIfExpired(key, merged);
             return kept.equals(current) ? current : kept;

@@ -42,14 +42,29 @@ public final class TrackedStorage implements Storage {
 
     @Override
     public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
+        return update(key, change, false);
+    }
+
+    @Override
+    public VersionedRecord updateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
+        return update(key, change, true);
+    }
+
+    @Override
+    public void sync() {
+        delegate.sync();
+    }
+
+    private VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change, boolean deferred) {
         Objects.requireNonNull(change, "change");
         VersionedRecord[] before = new VersionedRecord[1];
         long stamp = trees.enterUpdate();
         try {
-            VersionedRecord after = delegate.update(key, current -> {
+            UnaryOperator<VersionedRecord> seen = current -> {
                 before[0] = current;
                 return change.apply(current);
-            });
+            };
+            VersionedRecord after = deferred ? delegate.updateDeferred(key, seen) : delegate.update(key, seen);
             if (before[0] != null && after != before[0]) {
                 trees.changed(Token.of(key), key, before[0], after);
             }

@@ -34,6 +34,23 @@ public interface Storage extends AutoCloseable {
      */
     VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) throws StorageException;
 
+    /**
+     * {@link #update} without waiting for durability: the change is durable after the next
+     * {@link #sync}. For bulk merges (repair) that make one batch durable at once instead of
+     * each record. The default is {@link #update}.
+     */
+    default VersionedRecord updateDeferred(byte[] key, UnaryOperator<VersionedRecord> change)
+            throws StorageException {
+        return update(key, change);
+    }
+
+    /**
+     * Makes every change so far as durable as {@link #update} makes one: with the RocksDB
+     * store syncing every write, fsyncs the write-ahead log once. The default does nothing.
+     */
+    default void sync() throws StorageException {
+    }
+
     /** Receives records from {@link #scan}. */
     @FunctionalInterface
     interface RecordVisitor {

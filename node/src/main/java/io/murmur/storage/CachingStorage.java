@@ -114,6 +114,21 @@ public final class CachingStorage implements Storage {
 
     @Override
     public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
+        return update(key, change, false);
+    }
+
+    @Override
+    public VersionedRecord updateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
+        return update(key, change, true);
+    }
+
+    @Override
+    public void sync() {
+        ensureOpen();
+        delegate.sync();
+    }
+
+    private VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change, boolean deferred) {
         Objects.requireNonNull(change, "change");
         ensureOpen();
         ByteKey cacheKey = ByteKey.copyOf(key);
@@ -122,7 +137,7 @@ public final class CachingStorage implements Storage {
         try {
             VersionedRecord stored;
             try {
-                stored = delegate.update(key, change);
+                stored = deferred ? delegate.updateDeferred(key, change) : delegate.update(key, change);
             } catch (RuntimeException | Error e) {
                 cache.invalidate(cacheKey);
                 throw e;

@@ -88,6 +88,7 @@ public final class RocksDbStorage implements Storage {
     private final List<AutoCloseable> owned;
     private final WriteOptions dataWrites;
     private final WriteOptions syncedWrites;
+    private final WriteOptions deferredWrites;
     private final ReadOptions scanReads;
     private final ReentrantLock[] stripes = new ReentrantLock[LOCK_STRIPES];
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -114,6 +115,7 @@ public final class RocksDbStorage implements Storage {
                 .setDisableWAL(false)
                 .setSync(options.syncMode() == SyncMode.ALWAYS));
         this.syncedWrites = own(owned, new WriteOptions().setDisableWAL(false).setSync(true));
+        this.deferredWrites = own(owned, new WriteOptions().setDisableWAL(false).setSync(false));
         // Scans walk whole token ranges once; keep them from evicting the hot blocks.
         this.scanReads = own(owned, new ReadOptions().setFillCache(false));
         for (int i = 0; i < stripes.length; i++) {
@@ -278,6 +280,33 @@ public final class RocksDbStorage implements Storage {
      */
     @Override
     public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
+        return update(key, change, dataWrites);
+    }
+
+    /** Written to the write-ahead log, fsynced by the next {@link #sync} (or the periodic sync). */
+    @Override
+    public VersionedRecord updateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
+        return update(key, change, deferredWrites);
+    }
+
+    /** In {@code always} mode, fsyncs the write-ahead log; in {@code periodic} mode the schedule does. */
+    @Override
+    public void sync() {
+        if (options.syncMode() != SyncMode.ALWAYS) {
+            return;
+        }
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            db.flushWal(true);
+        } catch (RocksDBException e) {
+            throw new StorageException("cannot sync the write-ahead log of " + dir + ": " + e.getMessage(), e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    private VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change, WriteOptions writes) {
         Objects.requireNonNull(change, "change");
         long token = Token.of(key);
         byte[] dataKey = dataKey(token, key);
@@ -293,9 +322,9 @@ public final class RocksDbStorage implements Storage {
                     return current;
                 }
                 if (next.isEmpty()) {
-                    db.delete(dataFamily, dataWrites, dataKey);
+                    db.delete(dataFamily, writes, dataKey);
                 } else {
-                    db.put(dataFamily, dataWrites, dataKey, RecordCodec.encode(next));
+                    db.put(dataFamily, writes, dataKey, RecordCodec.encode(next));
                 }
                 return next;
             } finally {

@@ -196,4 +196,14 @@ abstract class StorageContractTest {
 
         assertThatThrownBy(() -> storage.scan(1, 0, (t, k, r) -> true)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aDeferredUpdateIsReadBackAtOnceAndSyncMakesItDurable() {
+        Version v = write("a", 1, "deferred");
+        VersionedRecord stored = storage.updateDeferred(bytes("k"), r -> r.add(v));
+        assertThat(stored.siblings()).containsExactly(v);
+        assertThat(storage.get(bytes("k"))).isEqualTo(stored);
+        storage.sync();
+        assertThat(storage.get(bytes("k"))).isEqualTo(stored);
+    }
 }
