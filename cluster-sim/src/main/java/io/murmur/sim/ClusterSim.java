@@ -8,7 +8,11 @@ import io.murmur.sim.experiments.ExperimentCommand;
 import io.murmur.sim.gossip.GossipNode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import io.murmur.sim.antientropy.HintWindowScenario;
+import io.murmur.sim.antientropy.RepairScenario;
+import io.murmur.sim.antientropy.WipeScenario;
 import io.murmur.sim.replication.FaultsScenario;
+import io.murmur.sim.replication.RepairTotals;
 import picocli.CommandLine.Option;
 
 import java.lang.ref.Reference;
@@ -66,18 +70,32 @@ public final class ClusterSim implements Runnable {
         @Option(names = "--seed", description = "Seed of the run (default: ${DEFAULT-VALUE}).", defaultValue = "1")
         long seed;
 
-        @Option(names = "--nodes", description = "Number of nodes (default: 10; 5 for --scenario faults).")
+        @Option(names = "--nodes", description = "Number of nodes (default: 10; 5 with --scenario).")
         Integer nodeCount;
 
         @Option(names = "--duration", description = "Virtual time to run, e.g. 60s (default: 60s; for --scenario "
-                + "faults, how long faults keep coming, followed by 40s of quiet).", converter = DurationConverter.class)
+                + "faults and repair, how long faults keep coming, followed by quiet).",
+                converter = DurationConverter.class)
         Duration durationOption;
 
-        @Option(names = "--scenario", description = "A checked scenario instead of --process: faults (clients read "
-                + "and write through random nodes of a replicated cluster, N=3 R=W=2, while crashes, pauses, "
-                + "partitions and loss come and go; checked: no acknowledged write is lost, every later read sees "
-                + "it or a successor, and after the faults every replica holds it and no hint is left).")
+        @Option(names = "--scenario", description = "A checked scenario instead of --process, on a replicated "
+                + "cluster (N=3 R=W=2; membership, replication and anti-entropy cores): faults (clients read and "
+                + "write through random nodes while crashes, pauses, partitions and loss come and go; checked: no "
+                + "acknowledged write is lost, every later read sees it or a successor, and after the faults every "
+                + "replica holds it and no hint is left); repair (the same with deletes, 300 keys and a 5 s hint "
+                + "window; also checked: once the faults are over, every replica of every range has the same "
+                + "Merkle root within 60 s); wipe (a node loses its disk and anti-entropy refills it); hint-window "
+                + "(a node down past the hint window is brought up to date by anti-entropy alone).")
         String scenario;
+
+        @Option(names = "--tombstone-grace", description = "With --scenario repair: purge tombstones after this "
+                + "long (at least the run's 5 s hint window) once a repair has covered them; default: 10 days, so "
+                + "none is purged during a run.", converter = DurationConverter.class)
+        Duration tombstoneGrace;
+
+        @Option(names = "--scheduled-only", description = "With --scenario wipe: the wiped node runs no on-demand "
+                + "repair; scheduled sessions alone refill it.")
+        boolean scheduledOnly;
 
         @Option(names = "--seeds", description = "With --scenario: run this many seeds from --seed on "
                 + "(default: ${DEFAULT-VALUE}).", defaultValue = "1")
@@ -155,41 +173,164 @@ public final class ClusterSim implements Runnable {
             return missing == 0 ? 0 : 1;
         }
 
-        /** At {@code at}: heal partitions, restore the link, restart crashed nodes and resume paused ones. */
+        /** One seed of a checked scenario: its line, the first invariant it violated (or null), its faults. */
+        private record Outcome(long seed, String summary, String violation, List<String> faults) {
+        }
+
+        /** Runs {@code --seeds} seeds of the scenario; the last line says whether every invariant held. */
         private int runScenario() {
-            if (!scenario.equals("faults")) {
+            if (!List.of("faults", "repair", "wipe", "hint-window").contains(scenario)) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--scenario must be faults, not " + scenario);
+                        "--scenario must be faults, repair, wipe or hint-window, not " + scenario);
             }
             if (seeds < 1) {
                 throw new CommandLine.ParameterException(new CommandLine(this), "--seeds must be >= 1");
             }
-            FaultsScenario.Options defaults = FaultsScenario.Options.defaults();
-            int n = nodeCount == null ? defaults.nodes() : nodeCount;
+            int n = nodeCount == null ? 5 : nodeCount;
             if (n < 3) {
                 throw new CommandLine.ParameterException(new CommandLine(this),
-                        "--nodes must be >= 3 for --scenario faults (N=3)");
+                        "--nodes must be >= 3 for --scenario " + scenario + " (N=3)");
             }
-            FaultsScenario.Options options = new FaultsScenario.Options(n, defaults.keys(), defaults.opGap(),
-                    durationOption == null ? defaults.faultsFor() : durationOption, defaults.meanGap(),
-                    defaults.quietFor(), defaults.settings());
-            FaultsScenario.Result failed = null;
+            if (tombstoneGrace != null && !scenario.equals("repair")) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--tombstone-grace goes with --scenario repair");
+            }
+            if (tombstoneGrace != null && tombstoneGrace.toMillis() < RepairScenario.Options.defaults().settings()
+                    .hintWindowMillis()) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--tombstone-grace must be at least the run's hint window (5s)");
+            }
+            if (scheduledOnly && !scenario.equals("wipe")) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--scheduled-only goes with --scenario wipe");
+            }
+            if (scenario.equals("hint-window") && nodeCount != null && nodeCount != 5) {
+                throw new CommandLine.ParameterException(new CommandLine(this),
+                        "--scenario hint-window runs 5 nodes");
+            }
+            Totals totals = new Totals();
+            Outcome failed = null;
             for (long s = seed; s < seed + seeds; s++) {
-                FaultsScenario.Result result = FaultsScenario.run(s, options);
-                System.out.println(result.summary());
-                if (!result.ok() && failed == null) {
-                    failed = result;
+                Outcome outcome = switch (scenario) {
+                    case "faults" -> faults(s, n);
+                    case "repair" -> repair(s, n, totals);
+                    case "wipe" -> wipe(s, n, totals);
+                    default -> hintWindow(s, totals);
+                };
+                System.out.println(outcome.summary());
+                if (outcome.violation() != null && failed == null) {
+                    failed = outcome;
                 }
+            }
+            if (!scenario.equals("faults")) {
+                System.out.println(totals.line(seeds));
             }
             if (failed == null) {
                 System.out.println("invariants: ok (" + seeds + " seeds)");
                 return 0;
             }
-System.out.println("faults of seed " + failed.seed() + ":");
-            failed.faults().forEach(f -> System.out.println("  " + f));
-            System.out.println("invariants: VIOLATED with seed " + failed.seed() + ": " + failed.violations().get(0)
-                    + " (replay: bin/cluster-sim.sh sim --scenario faults --seed " + failed.seed() + ")");
+            if (!failed.faults().isEmpty()) {
+                System.out.println("faults of seed " + failed.seed() + ":");
+                failed.faults().forEach(f -> System.out.println("  " + f));
+            }
+            System.out.println("invariants: VIOLATED with seed " + failed.seed() + ": " + failed.violation()
+                    + " (replay: bin/cluster-sim.sh sim --scenario " + scenario + " --seed " + failed.seed()
+                    + (nodeCount == null ? "" : " --nodes " + nodeCount)
+                    + (durationOption == null ? "" : " --duration " + durationOption.toSeconds() + "s")
+                    + (tombstoneGrace == null ? "" : " --tombstone-grace " + tombstoneGrace.toSeconds() + "s")
+                    + (scheduledOnly ? " --scheduled-only" : "") + ")");
             return 1;
+        }
+
+        private Outcome faults(long s, int n) {
+            FaultsScenario.Options defaults = FaultsScenario.Options.defaults();
+            FaultsScenario.Options options = new FaultsScenario.Options(n, defaults.keys(), defaults.opGap(),
+                    durationOption == null ? defaults.faultsFor() : durationOption, defaults.meanGap(),
+                    defaults.quietFor(), defaults.settings());
+            FaultsScenario.Result r = FaultsScenario.run(s, options);
+            return new Outcome(s, r.summary(), r.ok() ? null : r.violations().get(0), r.faults());
+        }
+
+        private Outcome repair(long s, int n, Totals totals) {
+            RepairScenario.Options options = RepairScenario.Options.defaults().withNodes(n);
+            if (durationOption != null) {
+                options = options.withFaultsFor(durationOption);
+            }
+            if (tombstoneGrace != null) {
+                options = options.withTombstoneGraceMillis(tombstoneGrace.toMillis());
+            }
+            RepairScenario.Result r = RepairScenario.run(s, options);
+            totals.faults += r.faults().size();
+            totals.keys += r.writesAcked() + r.deletesAcked();
+            totals.reads += r.readsChecked();
+            totals.sessions += r.repairs().sessions();
+            totals.repairedKeys += r.repairs().keys();
+            totals.bytes += r.repairs().bytes();
+            totals.converged(r.convergedSeconds());
+            return new Outcome(s, r.summary(), r.ok() ? null : r.violations().get(0), r.faults());
+        }
+
+        private Outcome wipe(long s, int n, Totals totals) {
+            WipeScenario.Result r = WipeScenario.run(s, WipeScenario.Options.defaults().withNodes(n)
+                    .withOnDemand(!scheduledOnly));
+            totals.keys += r.acknowledged();
+            totals.sessions += r.repairs().sessions();
+            totals.repairedKeys += r.repairs().keys();
+            totals.bytes += r.repairs().bytes();
+            totals.converged(r.convergedSeconds());
+            String violation = r.converged() ? null : "the wiped replica " + r.victim() + " did not converge within "
+                    + r.options().limit().toSeconds() + " s" + (r.divergedAtEnd().isEmpty() ? ""
+                    : "; ranges differing: " + r.divergedAtEnd()) + (r.mismatches().isEmpty() ? ""
+                    : "; records differing: " + r.mismatches());
+            return new Outcome(s, r.summary(), violation, List.of());
+        }
+
+        private Outcome hintWindow(long s, Totals totals) {
+            HintWindowScenario.Result r = HintWindowScenario.run(s, HintWindowScenario.Options.defaults());
+            totals.keys += r.acknowledged();
+            totals.sessions += r.repairs().sessions();
+            totals.repairedKeys += r.repairs().keys();
+            totals.bytes += r.repairs().bytes();
+            totals.converged(r.convergedSeconds());
+            String violation = null;
+            if (r.hintsExpired() == 0 || r.hintsReplayed() > 0) {
+                violation = "the run did not test what it should: " + r.hintsExpired() + " hints expired, "
+                        + r.hintsReplayed() + " replayed";
+            } else if (!r.converged()) {
+                violation = "n3 did not converge within " + r.options().limit().toSeconds() + " s of its return"
+                        + (r.missingCount() == 0 ? "" : "; " + r.missingCount() + " acknowledged writes missing")
+                        + (r.divergedAtEnd().isEmpty() ? "" : "; ranges differing: " + r.divergedAtEnd());
+            }
+            return new Outcome(s, r.summary(), violation, List.of());
+        }
+
+        /** Sums over the seeds of an anti-entropy scenario. */
+        private static final class Totals {
+            long faults;
+            long keys;
+            long reads;
+            long sessions;
+            long repairedKeys;
+            long bytes;
+            int convergedRuns;
+            double convergedSum;
+            double convergedMax;
+
+            void converged(double seconds) {
+                if (!Double.isNaN(seconds)) {
+                    convergedRuns++;
+                    convergedSum += seconds;
+                    convergedMax = Math.max(convergedMax, seconds);
+                }
+            }
+
+            String line(int seeds) {
+                return String.format(Locale.ROOT, "total: %d seeds, %d faults, %d writes acknowledged, %d reads "
+                                + "checked, %d repair sessions, %d keys repaired, %s; converged in %d of %d runs, "
+                                + "mean %.1f s, max %.1f s", seeds, faults, keys, reads, sessions, repairedKeys,
+                        RepairTotals.bytes(bytes), convergedRuns, seeds,
+                        convergedRuns == 0 ? Double.NaN : convergedSum / convergedRuns, convergedMax);
+            }
         }
 
         private static <M> void endFaults(Scenario<M> scenario, Duration at, LinkModel link) {
