@@ -62,7 +62,8 @@ final class ClusterProbe implements AutoCloseable {
         for (Map.Entry<String, CompletableFuture<ClusterInfo>> e : pending.entrySet()) {
             try {
                 long left = Math.max(1, deadline - System.nanoTime());
-                views.put(e.getKey(), new View(e.getKey(), Optional.of(e.getValue().get(left, TimeUnit.NANOSECONDS)), ""));
+                ClusterInfo info = e.getValue().get(left, TimeUnit.NANOSECONDS);
+                views.put(e.getKey(), new View(e.getKey(), Optional.of(info), ""));
             } catch (ExecutionException ex) {
                 Throwable cause = ex.getCause() == null ? ex : ex.getCause();
                 views.put(e.getKey(), new View(e.getKey(), Optional.empty(), String.valueOf(cause.getMessage())));
@@ -98,7 +99,8 @@ final class ClusterProbe implements AutoCloseable {
         for (String id : expected) {
             View v = views.get(id);
             if (v == null || v.info().isEmpty()) {
-                problems.add(id + " does not answer" + (v == null || v.error().isEmpty() ? "" : " (" + v.error() + ")"));
+                String why = v == null || v.error().isEmpty() ? "" : " (" + v.error() + ")";
+                problems.add(id + " does not answer" + why);
                 continue;
             }
             rings.add(v.info().get().getRingFingerprint());

@@ -140,6 +140,12 @@ public final class LocalCluster implements AutoCloseable {
         return dir;
     }
 
+    /** {@code path} as printed: relative to the working directory when it lies under it. */
+    private static String show(Path path) {
+        Path cwd = Path.of("").toAbsolutePath();
+        return path.startsWith(cwd) && !path.equals(cwd) ? cwd.relativize(path).toString() : path.toString();
+    }
+
     /** The recorded pid of every node that has one (0 for none), by node id. */
     public Map<String, Long> pids() {
         Map<String, Long> pids = new LinkedHashMap<>();
@@ -195,7 +201,7 @@ public final class LocalCluster implements AutoCloseable {
             }
         }
         out.printf(Locale.ROOT, "local cluster of %d node(s) in %s: gossip converged after %.1f s%n",
-                state.nodes().size(), dir, (System.nanoTime() - began) / 1e9);
+                state.nodes().size(), show(dir), (System.nanoTime() - began) / 1e9);
         status();
         printAccess();
     }
@@ -205,21 +211,21 @@ public final class LocalCluster implements AutoCloseable {
         if (state != null) {
             List<String> running = runningIds();
             if (!running.isEmpty()) {
-                throw new LocalClusterException("a cluster is already running from " + dir + " (" + running
+                throw new LocalClusterException("a cluster is already running from " + show(dir) + " (" + running
                         + " up); see `local status`, or `local down` first");
             }
             if (count != null && count != state.nodes().size()) {
-                throw new LocalClusterException(dir + " holds a stopped cluster of " + state.nodes().size()
+                throw new LocalClusterException(show(dir) + " holds a stopped cluster of " + state.nodes().size()
                         + " node(s), not " + count + ": `local up` without --nodes starts it again, or use another "
                         + "--dir for a new cluster");
             }
             if (jvmOptions != null || !settings.isEmpty()) {
-                throw new LocalClusterException(dir + " holds a stopped cluster; it starts again with the settings "
-                        + "it was made with (" + dir.resolve(ClusterState.FILE) + "), so --java-opts and --set "
+                throw new LocalClusterException(show(dir) + " holds a stopped cluster; it starts again with the "
+                        + "settings it was made with (" + show(dir.resolve(ClusterState.FILE)) + "), so --java-opts and --set "
                         + "apply only to a new cluster");
             }
             state.nodes().forEach(ClusterState.Node::clearProcess);
-            out.println("starting again the " + state.nodes().size() + " node(s) of the cluster in " + dir);
+            out.println("starting again the " + state.nodes().size() + " node(s) of the cluster in " + show(dir));
             return state.nodes();
         }
         int k = count == null ? 3 : count;
@@ -237,10 +243,10 @@ public final class LocalCluster implements AutoCloseable {
             Files.writeString(dir.resolve("logback.xml"), LOGBACK, StandardCharsets.UTF_8);
             fresh.save(dir);
         } catch (IOException e) {
-            throw new LocalClusterException("cannot write to " + dir + ": " + e.getMessage(), e);
+            throw new LocalClusterException("cannot write to " + show(dir) + ": " + e.getMessage(), e);
         }
         state = fresh;
-        out.println("making a cluster of " + k + " node(s) in " + dir);
+        out.println("making a cluster of " + k + " node(s) in " + show(dir));
         return state.nodes();
     }
 
@@ -274,7 +280,7 @@ public final class LocalCluster implements AutoCloseable {
         out.println("clients: " + hosts);
         out.println("  bin/murmur --host " + clientAddresses().get(0) + " status");
         out.println("  bin/ycsb.sh load a -p hosts=" + hosts);
-        out.println("  bin/cluster-sim.sh local down --dir " + dir);
+        out.println("  bin/cluster-sim.sh local down --dir " + show(dir));
     }
 
     // ---------------------------------------------------------------- single-node commands
@@ -295,7 +301,7 @@ public final class LocalCluster implements AutoCloseable {
     public void add() throws LocalClusterException, InterruptedException {
         requireState();
         if (runningIds().isEmpty()) {
-            throw new LocalClusterException("no node of the cluster in " + dir + " is up to join through");
+            throw new LocalClusterException("no node of the cluster in " + show(dir) + " is up to join through");
         }
         Set<Integer> taken = new HashSet<>();
         state.nodes().forEach(n -> {
@@ -385,7 +391,8 @@ public final class LocalCluster implements AutoCloseable {
             n.clearProcess();
         }
         save();
-        out.println(running.isEmpty() ? "no node was running" : "every node is stopped; data and logs stay in " + dir);
+        out.println(running.isEmpty() ? "no node was running"
+                : "every node is stopped; data and logs stay in " + show(dir));
     }
 
     /**
@@ -529,7 +536,7 @@ public final class LocalCluster implements AutoCloseable {
                 width[c] = Math.max(width[c], row.get(c).length());
             }
         }
-        out.println("cluster in " + dir + (s.seenFrom().isEmpty() ? "; no node answers"
+        out.println("cluster in " + show(dir) + (s.seenFrom().isEmpty() ? "; no node answers"
                 : "; STATUS and LIVENESS as " + s.seenFrom() + " sees them, SEES and RING as each node does"));
         printRow(header, width);
         cells.forEach(row -> printRow(row, width));
@@ -556,14 +563,15 @@ public final class LocalCluster implements AutoCloseable {
 
     private void requireState() throws LocalClusterException {
         if (state == null) {
-            throw new LocalClusterException("no local cluster in " + dir + " (make one with `local up --dir " + dir
+            throw new LocalClusterException("no local cluster in " + show(dir) + " (make one with `local up --dir "
+                    + show(dir)
                     + "`)");
         }
     }
 
     private ClusterState.Node node(String id) throws LocalClusterException {
         requireState();
-        return state.node(id).orElseThrow(() -> new LocalClusterException("no node " + id + " in " + dir
+        return state.node(id).orElseThrow(() -> new LocalClusterException("no node " + id + " in " + show(dir)
                 + " (nodes: " + state.nodes().stream().map(n -> n.id).collect(Collectors.joining(", ")) + ")"));
     }
 
@@ -589,7 +597,8 @@ public final class LocalCluster implements AutoCloseable {
         try {
             state.save(dir);
         } catch (IOException e) {
-            throw new LocalClusterException("cannot write " + dir.resolve(ClusterState.FILE) + ": " + e.getMessage(), e);
+            throw new LocalClusterException("cannot write " + show(dir.resolve(ClusterState.FILE)) + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -700,7 +709,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         save();
         out.printf(Locale.ROOT, "%s starting: pid %d, client %s, peer %s%s; log %s%n", n.id, n.pid, n.clientAddress(),
-                n.peerAddress(), seeds.isEmpty() ? "" : ", joining through " + String.join(",", seeds), log);
+                n.peerAddress(), seeds.isEmpty() ? "" : ", joining through " + String.join(",", seeds), show(log));
         awaitListening(n, process, log, logStart);
     }
 
@@ -737,7 +746,8 @@ public final class LocalCluster implements AutoCloseable {
         }
         StringBuilder y = new StringBuilder();
         y.append("# Node ").append(n.id).append(" of the local cluster in ").append(dir).append(".\n");
-        y.append("# Written by `cluster-sim local` at each start; keys not here have the defaults of conf/node.yaml.\n");
+        y.append("# Written by `cluster-sim local` at each start; keys not here have the defaults of "
+                + "conf/node.yaml.\n");
         sections.forEach((section, keys) -> {
             y.append(section).append(":\n");
             keys.forEach((k, v) -> y.append("  ").append(k).append(": ").append(v).append('\n'));
@@ -760,11 +770,11 @@ public final class LocalCluster implements AutoCloseable {
             }
             if (!process.isAlive()) {
                 throw new LocalClusterException(n.id + " exited during start (status " + process.exitValue()
-                        + "); the end of " + log + ":\n" + tail(text, 15));
+                        + "); the end of " + show(log) + ":\n" + tail(text, 15));
             }
             if (System.nanoTime() > deadline) {
                 throw new LocalClusterException(n.id + " (pid " + n.pid + ") does not listen after "
-                        + timeouts.start().toSeconds() + " s; the end of " + log + ":\n" + tail(text, 15));
+                        + timeouts.start().toSeconds() + " s; the end of " + show(log) + ":\n" + tail(text, 15));
             }
             Thread.sleep(50);
         }
@@ -814,7 +824,7 @@ public final class LocalCluster implements AutoCloseable {
                         Process p = startedHere.get(id);
                         throw new LocalClusterException(id + " (pid " + n.pid + ") exited"
                                 + (p != null && !p.isAlive() ? " with status " + p.exitValue() : "")
-                                + " while the cluster converged; see " + dir.resolve(id).resolve("node.log"));
+                                + " while the cluster converged; see " + show(dir.resolve(id).resolve("node.log")));
                     }
                 }
                 if (System.nanoTime() > deadline) {

@@ -59,7 +59,8 @@ public final class LocalClusters {
 
     /** {@code local up} of {@code nodes} test nodes. */
     public static Run up(Path dir, int nodes) {
-        List<String> args = new ArrayList<>(List.of("up", "--nodes", Integer.toString(nodes), "--java-opts", JAVA_OPTS));
+        List<String> args = new ArrayList<>(List.of("up", "--nodes", Integer.toString(nodes),
+                "--java-opts", JAVA_OPTS));
         for (String s : SETTINGS) {
             args.add("--set");
             args.add(s);

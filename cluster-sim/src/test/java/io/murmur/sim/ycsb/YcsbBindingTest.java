@@ -187,7 +187,8 @@ class YcsbBindingTest {
             closed = s.getLocalPort();
         }
         assertThatThrownBy(() -> binding("murmur.hosts", "127.0.0.1:" + closed, "murmur.timeout_ms", "2000"))
-                .isInstanceOf(DBException.class).hasMessageContaining("cannot reach a Murmur node at 127.0.0.1:" + closed);
+                .isInstanceOf(DBException.class)
+                .hasMessageContaining("cannot reach a Murmur node at 127.0.0.1:" + closed);
         assertThat(MurmurYcsbClient.sharedClientOpen()).isFalse();
     }
 }
