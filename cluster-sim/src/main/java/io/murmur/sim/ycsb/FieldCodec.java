@@ -17,8 +17,8 @@ import java.util.TreeMap;
  *
  * <p>Format: a format byte (1), the number of fields, then per field the length of its
  * UTF-8 name, the name, the length of its value and the value; every number an unsigned
- * LEB128 varint. Ten fields of 100 bytes with names {@code field0..field9} take 1,072
- * bytes: 72 bytes over the raw values.
+ * LEB128 varint. Ten fields of 100 bytes with names {@code field0..field9} take 1,082
+ * bytes: 82 bytes over the raw values.
  *
  * <p>Siblings (concurrent writes of one record) are merged field by field: each field takes
  * its value from the latest sibling that has it, latest by the time its write was
