@@ -99,7 +99,22 @@ public final class LocalCluster implements AutoCloseable {
      * that two commands never change one cluster at once.
      */
     public static LocalCluster open(Path dir, PrintStream out, Timeouts timeouts) throws LocalClusterException {
+        return open(dir, out, timeouts, true);
+    }
+
+    /** As {@link #open}, for commands that need a cluster: fails if {@code dir} holds none. */
+    public static LocalCluster openExisting(Path dir, PrintStream out, Timeouts timeouts)
+            throws LocalClusterException {
+        return open(dir, out, timeouts, false);
+    }
+
+    private static LocalCluster open(Path dir, PrintStream out, Timeouts timeouts, boolean create)
+            throws LocalClusterException {
         Path abs = dir.toAbsolutePath().normalize();
+        if (!create && !ClusterState.exists(abs)) {
+            throw new LocalClusterException("no local cluster in " + show(abs) + " (make one with `local up --dir "
+                    + show(abs) + "`)");
+        }
         FileChannel channel = null;
         try {
             Files.createDirectories(abs);
@@ -209,7 +224,7 @@ public final class LocalCluster implements AutoCloseable {
     private List<ClusterState.Node> prepareUp(Integer count, List<String> jvmOptions, Map<String, String> settings)
             throws LocalClusterException {
         if (state != null) {
-            List<String> running = runningIds();
+            List<String> running = state.nodes().stream().filter(n -> n.process().alive()).map(n -> n.id).toList();
             if (!running.isEmpty()) {
                 throw new LocalClusterException("a cluster is already running from " + show(dir) + " (" + running
                         + " up); see `local status`, or `local down` first");

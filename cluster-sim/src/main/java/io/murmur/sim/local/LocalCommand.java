@@ -61,10 +61,16 @@ public final class LocalCommand implements Runnable {
 
         abstract void run(LocalCluster cluster) throws LocalClusterException, InterruptedException;
 
+        /** Whether the command makes a cluster, and so its work dir; the others need one. */
+        boolean makes() {
+            return false;
+        }
+
         @Override
         public Integer call() {
             PrintStream out = System.out;
-            try (LocalCluster cluster = LocalCluster.open(common.dir, out, common.timeouts())) {
+            try (LocalCluster cluster = makes() ? LocalCluster.open(common.dir, out, common.timeouts())
+                    : LocalCluster.openExisting(common.dir, out, common.timeouts())) {
                 run(cluster);
                 return 0;
             } catch (LocalClusterException e) {
@@ -96,6 +102,11 @@ public final class LocalCommand implements Runnable {
         @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A key of conf/node.yaml for every node, "
                 + "e.g. storage.sync=periodic; repeatable.")
         List<String> sets = List.of();
+
+        @Override
+        boolean makes() {
+            return true;
+        }
 
         @Override
         void run(LocalCluster cluster) throws LocalClusterException, InterruptedException {

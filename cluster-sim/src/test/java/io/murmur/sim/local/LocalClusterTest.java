@@ -127,6 +127,7 @@ class LocalClusterTest {
             assertThat(row(now, "n3").liveness()).isEqualTo("DOWN");
         });
         assertThat(local(dir, "pause", "n3").out()).contains("error: n3 is already paused");
+        assertThat(local(dir, "up").out()).contains("error: a cluster is already running from");
 
         // SIGCONT: it goes on and is ALIVE again everywhere
         assertThat(local(dir, "resume", "n3").out()).contains("n3 resumed (SIGCONT");
@@ -193,6 +194,9 @@ class LocalClusterTest {
     @Test
     void misuseIsRefusedWithAMessage() throws Exception {
         assertThat(local(dir, "status").out()).contains("error: no local cluster in");
+        Path none = dir.resolve("none");
+        assertThat(local(none, "kill", "n1").out()).contains("error: no local cluster in");
+        assertThat(none).doesNotExist();
         assertThat(local(dir, "up", "--nodes", "2", "--set", "network.client_port=1").out())
                 .contains("error: --set network.client_port: the launcher sets this key itself");
         assertThat(local(dir, "up", "--nodes", "1", "--set", "storage.sink=always").out())
