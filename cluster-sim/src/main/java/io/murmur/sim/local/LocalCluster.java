@@ -201,11 +201,20 @@ public final class LocalCluster implements AutoCloseable {
             }
             awaitConverged(runningIds());
         } catch (LocalClusterException | InterruptedException | RuntimeException e) {
-            String why = e instanceof InterruptedException ? "interrupted" : e.getMessage();
-            out.println("local up failed: " + why);
-            teardown();
+            boolean stopping;
+            synchronized (this) {
+                stopping = tornDown; // the shutdown hook stops the nodes, and this is what it caused
+            }
+            String why = stopping || e instanceof InterruptedException ? "interrupted" : e.getMessage();
+            if (!stopping) {
+                out.println("local up failed: " + why);
+                teardown();
+            }
             if (e instanceof InterruptedException ie) {
                 throw ie;
+            }
+            if (stopping) {
+                throw new LocalClusterException("interrupted; the nodes it started are stopped", e);
             }
             throw e instanceof LocalClusterException le ? le : new LocalClusterException(why, e);
         } finally {
@@ -412,11 +421,14 @@ public final class LocalCluster implements AutoCloseable {
 
     /**
      * Stops the processes this command started, by pid, and records them stopped: what an
-     * unfinished {@code up} leaves. Never throws; safe to call twice.
+     * unfinished {@code up} leaves. Never throws; a second call does nothing.
      */
     public void teardown() {
         List<ClusterState.Node> mine;
         synchronized (this) {
+            if (tornDown) {
+                return;
+            }
             tornDown = true;
             mine = new ArrayList<>();
             for (String id : startedHere.keySet()) {
@@ -453,8 +465,7 @@ public final class LocalCluster implements AutoCloseable {
 
     private void teardownFromHook() {
         synchronized (this) {
-            if (startedHere.isEmpty() || tornDown) {
-                tornDown = true;
+            if (tornDown) {
                 return;
             }
         }
