@@ -6,6 +6,7 @@ import io.murmur.membership.MembershipSettings;
 import io.murmur.proto.peer.GossipMessage;
 import io.murmur.sim.experiments.ExperimentCommand;
 import io.murmur.sim.gossip.GossipNode;
+import io.murmur.sim.local.LocalCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import io.murmur.sim.antientropy.HintWindowScenario;
@@ -27,8 +28,9 @@ import java.util.concurrent.Callable;
 
 /** Entry point of {@code bin/cluster-sim.sh}. */
 @Command(name = "cluster-sim", mixinStandardHelpOptions = true,
-        description = "Murmur's deterministic cluster simulator.",
-        subcommands = {ClusterSim.Sim.class, ExperimentCommand.class})
+        description = {"Murmur's deterministic cluster simulator, its experiments, and a launcher of local",
+                "clusters of real nodes."},
+        subcommands = {ClusterSim.Sim.class, ExperimentCommand.class, LocalCommand.class})
 public final class ClusterSim implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
