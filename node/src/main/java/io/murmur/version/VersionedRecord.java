@@ -218,10 +218,18 @@ public final class VersionedRecord {
             counter = Math.max(clientContext.counter(node), seen) + 1;
             ctx = clientContext.prune(maxClockEntries);
         } else {
-            counter = Math.max(clientContext.counter(node), counterFloor(nowMillis)) + 1;
+            counter = Math.max(Math.max(clientContext.counter(node), seen), counterFloor(nowMillis)) + 1;
+            // The claim covers this node's earlier writes, all superseded here; it must cover
+            // what they superseded too, or reconciliation would depend on arrival order. The
+            // siblings that superseded them cover that, so their contexts (never their own
+            // dots) join the claim: everything a context covers is superseded already.
+            VectorClock claim = clientContext;
+            for (Version s : siblings) {
+                claim = claim.merge(s.context());
+            }
             ctx = counter > 1
-                    ? clientContext.withAtLeast(node, counter - 1, nowMillis).prune(maxClockEntries, node)
-                    : clientContext.prune(maxClockEntries);
+                    ? claim.withAtLeast(node, counter - 1, nowMillis).prune(maxClockEntries, node)
+                    : claim.prune(maxClockEntries);
         }
         Dot dot = new Dot(node, counter);
         return value == null ? Version.tombstone(dot, ctx, nowMillis) : Version.value(dot, ctx, value, nowMillis);
