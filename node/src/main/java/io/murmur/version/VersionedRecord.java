@@ -24,7 +24,16 @@ import java.util.List;
  * context, on a replica that still holds them, and be dropped there although it was
  * acknowledged.
  *
- * <p>So when the record holds no trace of the coordinator's writes, the new counter is
+ * <p>Other coordinators' versions are no measure of the node's count: their contexts are
+ * their clients' contexts, which may predate the node's latest write. After the node
+ * purged its tombstone {@code n:3}, a write through another node by a client that read
+ * the key before the delete carries {@code n:2}; counting on from that would issue
+ * {@code n:3} again. Only a sibling the node wrote proves that the record holds its count:
+ * the node stored that write in its own record, which since then dropped versions only
+ * for ones whose histories cover them (a purge drops them all, and then the sibling would
+ * be gone too).
+ *
+ * <p>So when the record holds no sibling the coordinator wrote, the new counter is
  * floored by the coordinator's wall clock in microseconds ({@code nowMillis * 1000}),
  * which exceeds any counter the node issued for the key before: to catch up, a key would
  * need more than one write per microsecond through that node ever since its previous
@@ -181,11 +190,12 @@ public final class VersionedRecord {
      * The next version a coordinator writes, with the client's context pruned to
      * {@code maxClockEntries}.
      *
-     * <p>When the record holds a trace of a write {@code node} coordinated for this key (a
-     * sibling's history names it), the dot is {@code node}'s next counter: one past the
-     * largest the record and the client's context have seen, and the context is the
-     * client's. When it holds none (never written through {@code node}, purged, or lost with
-     * {@code node}'s disk), the counter is floored by the wall clock, one past
+     * <p>When the record holds a sibling {@code node} coordinated, the dot is {@code node}'s
+     * next counter: one past the largest the record's histories and the client's context
+     * have seen, and the context is the client's. When it holds none (never written through
+     * {@code node}, superseded by other coordinators' writes, purged, or lost with
+     * {@code node}'s disk; other versions' contexts may still name an older write of
+     * {@code node}, which proves nothing), the counter is floored by the wall clock, one past
      * {@code max(client's counter, nowMillis * 1000)}, and the context also claims every
      * earlier dot of {@code node}, {@code node:counter-1}; that entry is kept when the
      * context is pruned. See the class's design note for why.
@@ -197,19 +207,29 @@ public final class VersionedRecord {
     public Version nextVersion(String node, VectorClock clientContext, byte[] value, long nowMillis,
                                int maxClockEntries) {
         long seen = 0;
+        boolean holdsOwn = false;
         for (Version s : siblings) {
             seen = Math.max(seen, s.history().counter(node));
+            holdsOwn |= s.dot().node().equals(node);
         }
         long counter;
         VectorClock ctx;
-        if (seen > 0) {
+        if (holdsOwn) {
             counter = Math.max(clientContext.counter(node), seen) + 1;
             ctx = clientContext.prune(maxClockEntries);
         } else {
-            counter = Math.max(clientContext.counter(node), counterFloor(nowMillis)) + 1;
+            counter = Math.max(Math.max(clientContext.counter(node), seen), counterFloor(nowMillis)) + 1;
+            // The claim covers this node's earlier writes, all superseded here; it must cover
+            // what they superseded too, or reconciliation would depend on arrival order. The
+            // siblings that superseded them cover that, so their contexts (never their own
+            // dots) join the claim: everything a context covers is superseded already.
+            VectorClock claim = clientContext;
+            for (Version s : siblings) {
+                claim = claim.merge(s.context());
+            }
             ctx = counter > 1
-                    ? clientContext.withAtLeast(node, counter - 1, nowMillis).prune(maxClockEntries, node)
-                    : clientContext.prune(maxClockEntries);
+                    ? claim.withAtLeast(node, counter - 1, nowMillis).prune(maxClockEntries, node)
+                    : claim.prune(maxClockEntries);
         }
         Dot dot = new Dot(node, counter);
         return value == null ? Version.tombstone(dot, ctx, nowMillis) : Version.value(dot, ctx, value, nowMillis);

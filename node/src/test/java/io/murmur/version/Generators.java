@@ -81,7 +81,8 @@ public final class Generators {
      * different, overlapping sets, with gaps. About one write in eight is a delete.
      *
      * <p>Beside the versions, the run records what each writer had really seen (every dot
-     * in the true history of what its context came from), so tests can check that a
+     * in the true history of what its context came from, and, for a write whose
+     * coordinator held none of its own writes, those writes), so tests can check that a
      * context never claims a write its holder never saw.
      */
     public static History history(SplittableRandom r, int writes) {
@@ -122,8 +123,26 @@ public final class Generators {
             }
             byte[] value = r.nextInt(8) == 0 ? null : value(r);
             now += r.nextInt(3);
-            Version v = replicas[c].nextVersion(coordinators.get(c), context, value, now, NO_PRUNING);
+            String node = coordinators.get(c);
+            VersionedRecord before = replicas[c];
+            Version v = before.nextVersion(node, context, value, now, NO_PRUNING);
             written.add(v);
+            if (v.context().counter(node) > context.counter(node)) {
+                // The coordinator's record held none of its own writes, so the new version
+                // claims them all and what its siblings superseded (see VersionedRecord): the
+                // coordinator saw each of those, and each is superseded there.
+                Set<Dot> claimed = new HashSet<>(saw);
+                for (Dot d : known.get(c)) {
+                    boolean covered = d.node().equals(node);
+                    for (Version s : before.siblings()) {
+                        covered |= s.context().covers(d);
+                    }
+                    if (covered) {
+                        claimed.add(d);
+                    }
+                }
+                saw = Set.copyOf(claimed);
+            }
             writerSaw.put(v.dot(), saw);
             Set<Dot> trueHistory = new HashSet<>(saw);
             trueHistory.add(v.dot());

@@ -207,20 +207,28 @@ class VersionedRecordPropertiesTest {
         assertThat(v.dot().node()).isEqualTo(node);
         assertThat(v.dot().counter()).isGreaterThan(clientContext.counter(node));
         long seen = 0;
+        boolean holdsOwn = false;
         for (Version s : record.siblings()) {
             assertThat(v.dot().counter()).isGreaterThan(s.history().counter(node));
             seen = Math.max(seen, s.history().counter(node));
+            holdsOwn |= s.dot().node().equals(node);
         }
         assertThat(record.context().covers(v.dot())).isFalse();
         assertThat(v.isTombstone()).isTrue();
-        if (seen > 0) {
-            // The record holds the node's writes: its counter goes on by one.
+        if (holdsOwn) {
+            // The record holds a write of the node: its counter goes on by one.
             assertThat(v.dot().counter()).isEqualTo(Math.max(seen, clientContext.counter(node)) + 1);
             assertThat(v.context()).isEqualTo(clientContext);
         } else {
-            // It holds none: the counter is floored by the clock, and the context claims everything below it.
-            assertThat(v.dot().counter()).isEqualTo(Math.max(9_000_000, clientContext.counter(node)) + 1);
-            assertThat(v.context()).isEqualTo(clientContext.withAtLeast(node, v.dot().counter() - 1, 9_000));
+            // It holds none: the counter is floored by the clock (and past whatever the record
+            // names), and the context claims everything below it.
+            assertThat(v.dot().counter()).isEqualTo(Math.max(Math.max(9_000_000, seen),
+                    clientContext.counter(node)) + 1);
+            VectorClock claim = clientContext;
+            for (Version s : record.siblings()) {
+                claim = claim.merge(s.context());
+            }
+            assertThat(v.context()).isEqualTo(claim.withAtLeast(node, v.dot().counter() - 1, 9_000));
             assertThat(VersionedRecord.EMPTY.add(v).context().covers(v.dot())).isTrue();
         }
     }

@@ -93,7 +93,10 @@ class VersionedRecordTest {
         Version b1 = write("b", 1, a1.history());
         VersionedRecord r = VersionedRecord.of(List.of(a1, b1));
         assertThat(r.siblings()).containsExactly(b1);
-        assertThat(r.nextVersion("a", VectorClock.EMPTY, V, 1, 10).dot()).isEqualTo(new Dot("a", 2));
+        // the record holds no sibling of a's, so a's counter is floored by its clock (1 ms)
+        Version next = r.nextVersion("a", VectorClock.EMPTY, V, 1, 10);
+        assertThat(next.dot()).isEqualTo(new Dot("a", 1_001));
+        assertThat(next.supersedes(a1)).isTrue();
     }
 
     @Test
@@ -179,6 +182,33 @@ class VersionedRecordTest {
         assertThat(merged.isDeleted()).isFalse();
         assertThat(merged.liveSiblings()).extracting(Version::value).containsExactly(W);
         assertThat(merged).isEqualTo(onA.add(write));
+    }
+
+    /**
+     * The purged tombstone's dot must not come back through another writer's context: a
+     * client that read the key before the delete writes through c after the purge, and c's
+     * version names a:2 (from the client's context), not the purged a:3. Counting on from
+     * a:2 would issue a:3 again, and a replica still holding the tombstone would take the
+     * new value for it.
+     */
+    @Test
+    void aWriteAfterAPurgeDoesNotReuseThePurgedTombstonesDotNamedByNoneOfTheRecordsSiblings() {
+        VectorClock beforeTheDelete = VectorClock.EMPTY.withAtLeast("a", 2, NOW).withAtLeast("b", 1, NOW);
+        Version tombstone = Version.tombstone(new Dot("a", 3), beforeTheDelete, NOW);
+        VersionedRecord onB = VersionedRecord.EMPTY.add(tombstone); // b has not purged the key yet
+        // a purged the tombstone; then c's write, made with the client's context from before the delete, arrived
+        Version throughC = Version.value(new Dot("c", 1), beforeTheDelete, V, NOW + GRACE);
+        VersionedRecord onA = VersionedRecord.EMPTY.add(throughC);
+
+        Version write = onA.nextVersion("a", beforeTheDelete, W, NOW + GRACE + 1, 32);
+
+        assertThat(write.dot()).isNotEqualTo(tombstone.dot());
+        assertThat(write.dot()).isEqualTo(new Dot("a", (NOW + GRACE + 1) * 1000 + 1));
+        assertThat(write.supersedes(tombstone)).isTrue();
+        assertThat(write.supersedes(throughC)).isFalse();
+        VersionedRecord mergedOnB = onB.add(throughC).add(write);
+        assertThat(mergedOnB.siblings()).containsExactly(write, throughC);
+        assertThat(mergedOnB).isEqualTo(onA.add(write));
     }
 
     @Test

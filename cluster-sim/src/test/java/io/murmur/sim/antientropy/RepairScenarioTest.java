@@ -42,6 +42,28 @@ class RepairScenarioTest {
         assertThat(keysRepaired).as("keys anti-entropy carried").isPositive();
     }
 
+    /**
+     * With a 10 s grace, tombstones are purged during the run. Seed 5 used to issue a
+     * purged tombstone's dot again: after the purge, another node's write carried the
+     * deleting node's older counter in its client's context, and the deleting node counted
+     * on from that.
+     */
+    @Test
+    void purgedTombstonesDotsAreNotReusedWithATenSecondGrace() {
+        List<String> failed = new ArrayList<>();
+        long purged = 0;
+        for (long seed : new long[]{5, 11, 23}) {
+            RepairScenario.Result r = RepairScenario.run(seed, RepairScenario.Options.defaults()
+                    .withTombstoneGraceMillis(10_000));
+            if (!r.ok()) {
+                failed.add(r.summary());
+            }
+            purged += r.tombstonesPurged();
+        }
+        assertThat(failed).isEmpty();
+        assertThat(purged).as("tombstones purged").isPositive();
+    }
+
     @Test
     void theConvergenceCheckFailsWithoutScheduledAntiEntropy() {
         int diverged = 0;
