@@ -92,6 +92,26 @@ class AntiEntropyTest {
         }
     }
 
+    @Test
+    void aChangesDeltaIsTheXorOfItsEntries() {
+        Random random = new Random(7);
+        List<VersionedRecord> records = new ArrayList<>();
+        records.add(VersionedRecord.EMPTY);
+        for (int i = 0; i < 20; i++) {
+            Version v = write("node-" + random.nextInt(4), 1 + random.nextInt(5), "v" + i);
+            records.add(VersionedRecord.EMPTY.add(v));
+            records.add(records.get(random.nextInt(records.size())).add(v));
+        }
+        for (int i = 0; i < 500; i++) {
+            byte[] k = key(random.nextInt(100));
+            long token = Token.of(k);
+            VersionedRecord before = records.get(random.nextInt(records.size()));
+            VersionedRecord after = records.get(random.nextInt(records.size()));
+            assertThat(Digests.delta(token, k, before, after)).as("%s -> %s", before, after)
+                    .isEqualTo(Digests.entry(token, k, before) ^ Digests.entry(token, k, after));
+        }
+    }
+
     /**
      * Differential test: for random contents and random divergences, the keys a session
      * finds different are exactly the keys whose records differ, and afterwards both
