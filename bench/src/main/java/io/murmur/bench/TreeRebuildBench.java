@@ -13,6 +13,8 @@ import io.murmur.version.Version;
 import io.murmur.version.VersionedRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,11 +31,13 @@ import java.util.stream.Stream;
  *
  * <p>Loads KEYS seeded random 16-byte keys with VALUE_BYTES random values (one version
  * each) into a {@link RocksDbStorage} with the default options in a temporary directory,
- * closes and reopens it (so nothing is in the memtable or the block cache), then RUNS
- * times, alternating: a full scan of the store with a visitor that only counts (the
- * floor: RocksDB iteration and record decoding), and {@link TreeIndex#rebuild} of all 768
- * ranges a node of a 3-node ring with 256 vnodes and N = 3 replicates (every range), at
- * depth 10, into a fresh index. Prints each run and the medians; deletes the directory.
+ * closes and reopens it (so nothing is in the memtable or the block cache), scans it once
+ * to warm up, then RUNS times, the order alternating from run to run: a full scan of the
+ * store with a visitor that only counts (the floor: RocksDB iteration and record
+ * decoding), and {@link TreeIndex#rebuild} of all 768 ranges a node of a 3-node ring with
+ * 256 vnodes and N = 3 replicates (every range), at depth 10, into a fresh index. Prints
+ * each run's wall-clock and CPU time (of the calling thread, on which RocksDB does the
+ * reading) and the medians; deletes the directory.
  *
  * <pre>java -cp ... io.murmur.bench.TreeRebuildBench [KEYS [VALUE_BYTES [RUNS [DIR]]]]</pre>
  *
@@ -41,6 +45,7 @@ import java.util.stream.Stream;
  */
 public final class TreeRebuildBench {
     private static final long SEED = 20_261_124L;
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     private TreeRebuildBench() {
     }
@@ -76,40 +81,69 @@ public final class TreeRebuildBench {
         int depth = 10;
         long[] scanNanos = new long[runs];
         long[] rebuildNanos = new long[runs];
+        long[] scanCpu = new long[runs];
+        long[] rebuildCpu = new long[runs];
         try (RocksDbStorage storage = RocksDbStorage.open(dir, options)) {
-            System.out.printf(Locale.ROOT, "reopened: about %,d keys, %,d MiB of data on disk%n",
+            System.out.printf(Locale.ROOT, "reopened: about %,d keys, %,d MiB of data on disk (RocksDB's estimates)%n",
                     storage.approximateKeyCount(), storage.approximateDataBytes() >> 20);
+            long[] warm = timed(() -> check(countAll(storage), keys, "scan"));
+            System.out.printf(Locale.ROOT, "warm-up: full scan %,d ms (%,d ms CPU), not counted%n",
+                    warm[0] / 1_000_000, warm[1] / 1_000_000);
             for (int r = 0; r < runs; r++) {
-                long[] seen = new long[1];
-                long t0 = System.nanoTime();
-                storage.scan(Long.MIN_VALUE, Long.MAX_VALUE, (token, key, record) -> {
-                    seen[0]++;
-                    return true;
-                });
-                scanNanos[r] = System.nanoTime() - t0;
-                check(seen[0], keys, "scan");
-
-                TreeIndex trees = new TreeIndex(depth);
-                long t1 = System.nanoTime();
-                TreeIndex.Rebuild rebuilt = trees.rebuild(ranges, storage);
-                rebuildNanos[r] = System.nanoTime() - t1;
-                check(rebuilt.keys(), keys, "rebuild");
-                if (rebuilt.rangesScanned() != ranges.size()) {
-                    throw new IllegalStateException("rebuilt " + rebuilt.rangesScanned() + " of " + ranges.size()
-                            + " ranges");
+                Runnable scan = () -> check(countAll(storage), keys, "scan");
+                Runnable rebuild = () -> {
+                    TreeIndex.Rebuild rebuilt = new TreeIndex(depth).rebuild(ranges, storage);
+                    check(rebuilt.keys(), keys, "rebuild");
+                    if (rebuilt.rangesScanned() != ranges.size()) {
+                        throw new IllegalStateException("rebuilt " + rebuilt.rangesScanned() + " of "
+                                + ranges.size() + " ranges");
+                    }
+                };
+                // Alternate which goes first, so neither always follows the other's warm-up.
+                long[] s;
+                long[] b;
+                if (r % 2 == 0) {
+                    s = timed(scan);
+                    b = timed(rebuild);
+                } else {
+                    b = timed(rebuild);
+                    s = timed(scan);
                 }
-                System.out.printf(Locale.ROOT, "run %d: full scan (no-op visitor) %,d ms, %s keys/s; "
-                                + "rebuild of %d ranges at depth %d %,d ms, %s keys/s%n", r + 1,
-                        scanNanos[r] / 1_000_000, rate(keys, scanNanos[r]), ranges.size(), depth,
-                        rebuildNanos[r] / 1_000_000, rate(keys, rebuildNanos[r]));
+                scanNanos[r] = s[0];
+                scanCpu[r] = s[1];
+                rebuildNanos[r] = b[0];
+                rebuildCpu[r] = b[1];
+                System.out.printf(Locale.ROOT, "run %d: full scan (no-op visitor) %,d ms (%,d ms CPU), %s keys/s; "
+                                + "rebuild of %d ranges at depth %d %,d ms (%,d ms CPU), %s keys/s%n", r + 1,
+                        s[0] / 1_000_000, s[1] / 1_000_000, rate(keys, s[0]), ranges.size(), depth,
+                        b[0] / 1_000_000, b[1] / 1_000_000, rate(keys, b[0]));
             }
         }
         long scan = median(scanNanos);
         long rebuild = median(rebuildNanos);
-        System.out.printf(Locale.ROOT, "median of %d: full scan %,d ms (%s keys/s), rebuild %,d ms (%s keys/s, "
-                        + "%.0f MiB/s of values), rebuild / scan %.2f%n", runs, scan / 1_000_000, rate(keys, scan),
-                rebuild / 1_000_000, rate(keys, rebuild), (double) keys * valueBytes / (1 << 20) / (rebuild / 1e9),
-                (double) rebuild / scan);
+        System.out.printf(Locale.ROOT, "median of %d: full scan %,d ms (%s keys/s; CPU %,d ms), rebuild %,d ms "
+                        + "(%s keys/s, %.0f MiB/s of values; CPU %,d ms), rebuild / scan %.2f (CPU %.2f)%n", runs,
+                scan / 1_000_000, rate(keys, scan), median(scanCpu) / 1_000_000, rebuild / 1_000_000,
+                rate(keys, rebuild), (double) keys * valueBytes / (1 << 20) / (rebuild / 1e9),
+                median(rebuildCpu) / 1_000_000, (double) rebuild / scan,
+                (double) median(rebuildCpu) / median(scanCpu));
+    }
+
+    private static long countAll(Storage storage) {
+        long[] seen = new long[1];
+        storage.scan(Long.MIN_VALUE, Long.MAX_VALUE, (token, key, record) -> {
+            seen[0]++;
+            return true;
+        });
+        return seen[0];
+    }
+
+    /** Wall-clock and this thread's CPU nanoseconds of {@code work} (RocksDB runs on the calling thread). */
+    private static long[] timed(Runnable work) {
+        long cpu = CPU.getCurrentThreadCpuTime();
+        long t = System.nanoTime();
+        work.run();
+        return new long[] {System.nanoTime() - t, CPU.getCurrentThreadCpuTime() - cpu};
     }
 
     private static void load(Storage storage, int keys, int valueBytes) {
