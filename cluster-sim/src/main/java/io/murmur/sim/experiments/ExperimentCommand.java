@@ -24,7 +24,7 @@ import java.util.concurrent.Callable;
                 "  replication  quorums: consistency table for N=3 under a crash, siblings across a",
                 "            partition, hinted handoff, randomized faults over many seeds",
                 "  repair    anti-entropy: bytes a full repair of two replicas exchanges vs the",
-                "            minimal, for 0.01% to 10% differing keys and tree depths 6 to 12"})
+                "            minimal, for 0.01%% to 10%% differing keys and tree depths 6 to 12"})
 public final class ExperimentCommand implements Callable<Integer> {
     /** The experiments by name. */
     public enum Name {
