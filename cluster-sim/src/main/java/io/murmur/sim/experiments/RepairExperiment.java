@@ -47,6 +47,8 @@ public final class RepairExperiment {
     static final int DEFAULT_NODE_RANGES = 768;
     static final String[] IDS = {"n1", "n2"};
     private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
+    /** From this many keys on, a full collection before each repair keeps the last run's garbage out of its time. */
+    static final int GC_BEFORE_REPAIR_KEYS = 100_000;
 
     /**
      * What to run.
@@ -271,7 +273,9 @@ public final class RepairExperiment {
             int ranges = a.trees().ranges().size();
             long[] leaves = new long[1];
             a.core().onSessionEnd(s -> leaves[0] += s.leavesDiffering());
-            System.gc(); // the last run's garbage, not this one's
+            if (data.keys() >= GC_BEFORE_REPAIR_KEYS) {
+                System.gc(); // collect the last run's garbage now, not during this repair
+            }
 
             RepairCluster.Wire before = cluster.wire().copy();
             long started = System.nanoTime();
