@@ -27,6 +27,7 @@ import io.murmur.runtime.PeerNetwork;
 import io.murmur.runtime.Scheduler;
 import io.murmur.runtime.StorageException;
 import io.murmur.storage.RecordCodec;
+import io.murmur.version.Version;
 import io.murmur.version.VersionedRecord;
 
 import java.util.ArrayDeque;
@@ -703,11 +704,12 @@ public final class AntiEntropy implements RepairCoverage {
             byte[] key = out.toSend.poll();
             VersionedRecord record = storage.get(key);
             VersionedRecord theirs = out.pushed.get(ByteString.copyFrom(key));
-            if (record.isEmpty() || record.equals(theirs)) {
-                continue; // they sent us this very record: they hold everything we do
+            VersionedRecord missing = theirs == null ? record : unknownTo(theirs, record);
+            if (missing.isEmpty()) {
+                continue; // they sent us this record, or one that holds or supersedes all of ours
             }
             KeyedRecord kr = KeyedRecord.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(key))
-                    .setRecord(RecordCodec.toMessage(record)).build();
+                    .setRecord(RecordCodec.toMessage(missing)).build();
             bytes += kr.getSerializedSize();
             records.addRecords(kr);
             out.result.keysSent++;
@@ -719,6 +721,22 @@ public final class AntiEntropy implements RepairCoverage {
             out.pushed = new HashMap<>();
             advance(out);
         }
+    }
+
+    /**
+     * The versions of {@code ours} that {@code theirs} neither holds nor supersedes. A peer
+     * that sent us {@code theirs} holds it (or what has superseded it since), so merging
+     * these into its record gives what merging all of {@code ours} would: after a
+     * concurrent write on each side, each version crosses once, not ours with theirs back.
+     */
+    static VersionedRecord unknownTo(VersionedRecord theirs, VersionedRecord ours) {
+        List<Version> missing = new ArrayList<>(ours.siblings().size());
+        for (Version v : ours.siblings()) {
+            if (theirs.add(v) != theirs) {
+                missing.add(v);
+            }
+        }
+        return missing.size() == ours.siblings().size() ? ours : VersionedRecord.of(missing);
     }
 
     private void succeed(Outgoing out) {

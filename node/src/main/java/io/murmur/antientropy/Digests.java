@@ -4,6 +4,7 @@ import io.murmur.version.Version;
 import io.murmur.version.VersionedRecord;
 
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The 64-bit hashes Merkle trees are made of.
@@ -23,8 +24,10 @@ public final class Digests {
 
     /** The digest of a record's versions: 0 for the empty record. */
     public static long record(VersionedRecord record) {
+        List<Version> siblings = record.siblings();
         long h = 0;
-        for (Version v : record.siblings()) {
+        for (int i = 0; i < siblings.size(); i++) { // no iterator: this runs on every write
+            Version v = siblings.get(i);
             h = mix(h * GOLDEN + mix(nodeHash(v.dot().node()) ^ v.dot().counter()));
         }
         return h;
@@ -40,7 +43,25 @@ public final class Digests {
 
     /** The tree entry of a key with the given record digest. */
     public static long entry(long token, byte[] key, long recordDigest) {
-        long keyHash = mix(token ^ ((long) Arrays.hashCode(key) << 32 | key.length));
+        return entryOf(keyHash(token, key), recordDigest);
+    }
+
+    /**
+     * The change of {@code key}'s tree entry from {@code before} to {@code after}: the XOR
+     * of both entries (0 when they are equal), hashing the key once.
+     */
+    public static long delta(long token, byte[] key, VersionedRecord before, VersionedRecord after) {
+        long keyHash = keyHash(token, key);
+        long b = before.isEmpty() ? 0 : entryOf(keyHash, record(before));
+        long a = after.isEmpty() ? 0 : entryOf(keyHash, record(after));
+        return b ^ a;
+    }
+
+    private static long keyHash(long token, byte[] key) {
+        return mix(token ^ ((long) Arrays.hashCode(key) << 32 | key.length));
+    }
+
+    private static long entryOf(long keyHash, long recordDigest) {
         long e = mix(keyHash + GOLDEN * recordDigest);
         return e == 0 ? 1 : e; // 0 stands for "no entry"
     }

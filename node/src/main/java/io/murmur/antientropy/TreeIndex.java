@@ -86,7 +86,7 @@ public final class TreeIndex {
 
     /** Applies a stored change of {@code key} (token {@code token}) from {@code before} to {@code after}. */
     public void changed(long token, byte[] key, VersionedRecord before, VersionedRecord after) {
-        long delta = Digests.entry(token, key, before) ^ Digests.entry(token, key, after);
+        long delta = Digests.delta(token, key, before, after);
         if (delta == 0) {
             return;
         }

@@ -1,10 +1,12 @@
 package io.murmur.antientropy;
 
+import io.murmur.proto.peer.KeyedRecord;
 import io.murmur.proto.peer.RepairMessage;
 import io.murmur.proto.peer.ReplicaMessage;
 import io.murmur.ring.Token;
 import io.murmur.runtime.Storage;
 import io.murmur.storage.ByteKey;
+import io.murmur.storage.RecordCodec;
 import io.murmur.version.Dot;
 import io.murmur.version.VectorClock;
 import io.murmur.version.Version;
@@ -87,6 +89,26 @@ class AntiEntropyTest {
         fresh.rebuild(a.trees.ranges(), a.raw);
         for (var range : a.trees.ranges()) {
             assertThat(a.trees.tree(range).root()).as("root of %s", range).isEqualTo(fresh.tree(range).root());
+        }
+    }
+
+    @Test
+    void aChangesDeltaIsTheXorOfItsEntries() {
+        Random random = new Random(7);
+        List<VersionedRecord> records = new ArrayList<>();
+        records.add(VersionedRecord.EMPTY);
+        for (int i = 0; i < 20; i++) {
+            Version v = write("node-" + random.nextInt(4), 1 + random.nextInt(5), "v" + i);
+            records.add(VersionedRecord.EMPTY.add(v));
+            records.add(records.get(random.nextInt(records.size())).add(v));
+        }
+        for (int i = 0; i < 500; i++) {
+            byte[] k = key(random.nextInt(100));
+            long token = Token.of(k);
+            VersionedRecord before = records.get(random.nextInt(records.size()));
+            VersionedRecord after = records.get(random.nextInt(records.size()));
+            assertThat(Digests.delta(token, k, before, after)).as("%s -> %s", before, after)
+                    .isEqualTo(Digests.entry(token, k, before) ^ Digests.entry(token, k, after));
         }
     }
 
@@ -175,6 +197,49 @@ class AntiEntropyTest {
         assertThat(peers.node("b").storage.get(key(1)).siblings()).containsExactly(onA, onB);
         assertThat(job.keysSent()).isEqualTo(1);
         assertThat(job.keysReceived()).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentVersionsCrossOnceEach() {
+        RepairPeers peers = new RepairPeers(SETTINGS, 4, "a", "b");
+        Version common = write("w", 1, "base");
+        Version onA = writeAfter(common, "a", 1, "left");
+        Version onB = writeAfter(common, "b", 1, "right");
+        put(peers.node("a").storage, key(1), onA);
+        put(peers.node("b").storage, key(1), onB);
+
+        repairFrom(peers, "a");
+
+        List<List<Dot>> fromA = new ArrayList<>();
+        List<List<Dot>> fromB = new ArrayList<>();
+        for (ReplicaMessage m : peers.sent) {
+            RepairMessage r = m.getRepair();
+            List<KeyedRecord> records = r.hasRecords() ? r.getRecords().getRecordsList()
+                    : r.getExchange().getRecordsList();
+            for (KeyedRecord kr : records) {
+                (m.getFrom().equals("a") ? fromA : fromB).add(RecordCodec.fromMessage(kr.getRecord()).siblings()
+                        .stream().map(Version::dot).toList());
+            }
+        }
+        assertThat(fromB).as("b's record, pushed to a").containsExactly(List.of(onB.dot()));
+        assertThat(fromA).as("a sends back only what b lacks, not b's own version too")
+                .containsExactly(List.of(onA.dot()));
+        assertThat(peers.node("b").storage.get(key(1)).siblings()).containsExactly(onA, onB);
+    }
+
+    @Test
+    void onlyVersionsThePeerNeitherHoldsNorSupersedesAreSentBack() {
+        Version common = write("w", 1, "base");
+        Version onA = writeAfter(common, "a", 1, "left");
+        Version onB = writeAfter(common, "b", 1, "right");
+        VersionedRecord both = VersionedRecord.of(List.of(onA, onB));
+        VersionedRecord theirs = VersionedRecord.of(List.of(onB));
+
+        assertThat(AntiEntropy.unknownTo(theirs, both).siblings()).containsExactly(onA);
+        assertThat(AntiEntropy.unknownTo(both, both).isEmpty()).isTrue();
+        assertThat(AntiEntropy.unknownTo(VersionedRecord.of(List.of(onA)), VersionedRecord.of(List.of(common)))
+                .isEmpty()).as("superseded on their side").isTrue();
+        assertThat(AntiEntropy.unknownTo(VersionedRecord.of(List.of(common)), theirs)).isSameAs(theirs);
     }
 
     @Test

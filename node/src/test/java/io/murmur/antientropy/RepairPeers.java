@@ -30,6 +30,8 @@ final class RepairPeers {
     final Set<String> down = new HashSet<>();
     private final ArrayDeque<Object[]> inFlight = new ArrayDeque<>();
     long messages;
+    /** Every message sent, in order. */
+    final List<ReplicaMessage> sent = new ArrayList<>();
 
     final class Node {
         final String id;
@@ -94,6 +96,7 @@ final class RepairPeers {
             return;
         }
         messages++;
+        sent.add(m);
         inFlight.add(new Object[]{to, m});
     }
 

@@ -22,14 +22,16 @@ import java.util.concurrent.Callable;
                 "  gossip    membership: convergence (10 to 2000 nodes), failure detection, false",
                 "            positives under loss and pauses, partition and heal",
                 "  replication  quorums: consistency table for N=3 under a crash, siblings across a",
-                "            partition, hinted handoff, randomized faults over many seeds"})
+                "            partition, hinted handoff, randomized faults over many seeds",
+                "  repair    anti-entropy: bytes a full repair of two replicas exchanges vs the",
+                "            minimal, for 0.01%% to 10%% differing keys and tree depths 6 to 12"})
 public final class ExperimentCommand implements Callable<Integer> {
     /** The experiments by name. */
     public enum Name {
-        spread, failover, gossip, replication
+        spread, failover, gossip, replication, repair
     }
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "spread, failover, gossip or replication.")
+    @Parameters(index = "0", paramLabel = "NAME", description = "spread, failover, gossip, replication or repair.")
     Name name;
 
     @Option(names = "--quick", description = "A reduced run that finishes in under a minute.")
@@ -76,6 +78,11 @@ public final class ExperimentCommand implements Callable<Integer> {
                 ReplicationExperiment.Config config = quick ? ReplicationExperiment.Config.quick(seed)
                         : ReplicationExperiment.Config.full(seed);
                 files = ReplicationExperiment.run(config, dir, progress, stdout).files();
+            }
+            case repair -> {
+                RepairExperiment.Config config = quick ? RepairExperiment.Config.quick(seed)
+                        : RepairExperiment.Config.full(seed);
+                files = RepairExperiment.run(config, dir, progress, stdout).files();
             }
             default -> throw new CommandLine.ParameterException(new CommandLine(this), "unknown experiment " + name);
         }

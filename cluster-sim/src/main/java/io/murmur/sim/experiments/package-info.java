@@ -8,6 +8,9 @@
  * <li>{@code failover}: routing to the first healthy node as nodes fail, comparing the ring
  * with jump consistent hash and two ways to probe past a failed bucket, and with a key to
  * node table held in memory or in Redis ({@link io.murmur.sim.experiments.FailoverExperiment}).</li>
+ * <li>{@code repair}: the bytes a full anti-entropy repair of two replicas exchanges against
+ * the least it must, by share of differing keys and tree depth
+ * ({@link io.murmur.sim.experiments.RepairExperiment}).</li>
  * </ul>
  *
  * <p>Everything except measured wall-clock times follows from the seed. The timing harness
