@@ -3,6 +3,7 @@ package io.murmur.sim.report;
 import io.murmur.client.GetOptions;
 import io.murmur.client.GetResult;
 import io.murmur.client.MurmurClient;
+import io.murmur.client.RepairProgress;
 import io.murmur.sim.experiments.Charts;
 import io.murmur.sim.local.LocalCluster;
 import io.murmur.sim.ycsb.FieldCodec;
@@ -34,8 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * (N=3, R=W=2) while one node is killed (SIGKILL) and restarted. YCSB runs in a child JVM
  * with {@link RecordingYcsbClient}, which counts outcomes per second and writes down every
  * acknowledged insert. Writes {@code faults.csv} (per second: operations by outcome),
- * {@code faults.png}, {@code faults.md}; then reads every acknowledged insert back with
- * R=2 and counts the missing ones. Exit status 1 if any is missing.
+ * {@code faults.png}, {@code faults.md}; reads every acknowledged insert back with R=2 and
+ * counts the missing ones, then repairs the restarted node (anti-entropy, every range it
+ * replicates) and reads them all back again. Exit status 1 if any is missing.
  */
 @Command(name = "faults", mixinStandardHelpOptions = true,
         description = "Workload A with inserts on 3 nodes while one node is killed and restarted: throughput per "
@@ -145,7 +147,12 @@ public final class FaultsCommand implements Callable<Integer> {
                 restartedAt = marks[1];
                 backAt = marks[2];
 
-                outcome = readBack(recordDir, hosts, log);
+                outcome = readBack(recordDir, hosts, log, "after the restart");
+                String victimHost = cluster.clientAddresses().get(Integer.parseInt(victim.substring(1)) - 1);
+                repaired = repair(victimHost, log);
+                Outcome afterRepair = readBack(recordDir, hosts, log, "after " + victim + "'s repair");
+                outcome = new Outcome(outcome.acknowledged(), Math.max(outcome.missing(), afterRepair.missing()),
+                        Math.max(outcome.unreadable(), afterRepair.unreadable()), Map.of());
                 Map<String, Long> failures = writeTimeline(recordDir, killedAt, restartedAt, backAt, log);
                 outcome = new Outcome(outcome.acknowledged(), outcome.missing(), outcome.unreadable(), failures);
                 writeSummary(log);
@@ -159,8 +166,34 @@ public final class FaultsCommand implements Callable<Integer> {
         return outcome.missing() == 0 && outcome.unreadable() == 0 ? 0 : 1;
     }
 
+    /** What the repair of the restarted node did, for the summary. */
+    private String repaired = "not run";
+
+    /**
+     * Runs an anti-entropy repair of every range the restarted node replicates, and waits
+     * (up to 5 minutes) until it ends; returns what it did.
+     */
+    private String repair(String host, PrintStream log) throws Exception {
+        try (MurmurClient client = MurmurClient.builder().hosts(List.of(host)).smartRouting(false)
+                .requestTimeout(Duration.ofSeconds(30)).clientName("murmur-faults-repair").build()) {
+            long began = System.nanoTime();
+            RepairProgress p = client.blocking().repair();
+            long deadline = began + Duration.ofMinutes(5).toNanos();
+            while (p.running() && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+                p = client.blocking().repairStatus().job().orElse(p);
+            }
+            String what = String.format(Locale.ROOT, "%s after %.1f s: %d of %d sessions done, %d failed, %d keys "
+                            + "exchanged", p.running() ? "still running" : p.succeeded() ? "succeeded" : "failed",
+                    (System.nanoTime() - began) / 1e9, p.sessionsDone(), p.sessionsTotal(), p.sessionsFailed(),
+                    p.keysExchanged());
+            log.println("faults: repair of " + victim + " " + what);
+            return what;
+        }
+    }
+
     /** Reads every acknowledged insert with R=2 through a fresh client; counts those not found, and failed reads. */
-    private Outcome readBack(Path recordDir, String hosts, PrintStream log) throws Exception {
+    private Outcome readBack(Path recordDir, String hosts, PrintStream log, String when) throws Exception {
         List<String> keys = Files.readAllLines(recordDir.resolve(RecordingYcsbClient.ACKNOWLEDGED), StandardCharsets.UTF_8)
                 .stream().filter(k -> !k.isBlank()).toList();
         AtomicLong missing = new AtomicLong();
@@ -199,8 +232,8 @@ public final class FaultsCommand implements Callable<Integer> {
                 pool.shutdownNow();
             }
         }
-        log.printf(Locale.ROOT, "faults: read back %d acknowledged inserts with R=2: %d missing, %d unreadable%s%n",
-                keys.size(), missing.get(), unreadable.get(),
+        log.printf(Locale.ROOT, "faults: read back %d acknowledged inserts with R=2 %s: %d missing, %d unreadable%s%n",
+                keys.size(), when, missing.get(), unreadable.get(),
                 examples.isEmpty() ? "" : " (e.g. " + examples.subList(0, Math.min(5, examples.size())) + ")");
         return new Outcome(keys.size(), missing.get(), unreadable.get(), Map.of());
     }
@@ -298,8 +331,9 @@ public final class FaultsCommand implements Callable<Integer> {
             md.append("| failures | 0 |\n");
         }
         outcome.failures().forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
-        md.append(String.format(Locale.ROOT, "%nAcknowledged inserts: %d; read back with R=2 after the restart: "
-                + "%d missing, %d unreadable.%n", outcome.acknowledged(), outcome.missing(), outcome.unreadable()));
+        md.append(String.format(Locale.ROOT, "%nAcknowledged inserts: %d; read back with R=2 after the restart, and "
+                        + "again after a repair of %s (%s): %d missing, %d unreadable.%n", outcome.acknowledged(), victim,
+                repaired, outcome.missing(), outcome.unreadable()));
         Files.writeString(out.resolve("faults.md"), md, StandardCharsets.UTF_8);
         log.print(md);
     }

@@ -66,7 +66,11 @@ class ReportCommandTest {
                 "--ycsb-java-opts", "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1",
                 "--out", out.toString(), "--work-dir", dir.resolve("work").toString());
         assertThat(run.exit()).as(run.out()).isZero();
-        assertThat(run.out()).containsPattern("read back [1-9][0-9]* acknowledged inserts with R=2: 0 missing, 0 unreadable");
+        assertThat(run.out()).containsPattern("read back [1-9][0-9]* acknowledged inserts with R=2 after the restart: "
+                + "0 missing, 0 unreadable");
+        assertThat(run.out()).containsPattern("read back [1-9][0-9]* acknowledged inserts with R=2 after n2's repair: "
+                + "0 missing, 0 unreadable");
+        assertThat(run.out()).contains("repair of n2 succeeded");
         assertThat(out.resolve("faults.png")).exists();
         List<String> csv = Files.readAllLines(out.resolve("faults.csv"));
         assertThat(csv.get(0)).startsWith("second,ok");
