@@ -53,15 +53,15 @@ public final class CeilingServer implements AutoCloseable {
     private final byte[][] repliesByField = new byte[Request.CLUSTER_INFO_FIELD_NUMBER + 1][];
     private final byte[] unsupported;
 
-    private CeilingServer(int valueBytes, int ioThreads) {
-        SplittableRandom random = new SplittableRandom(valueBytes);
+    private CeilingServer(byte[] getValue, int ioThreads) {
+        SplittableRandom random = new SplittableRandom(getValue.length);
         ByteString context = ByteString.copyFrom(randomBytes(random, CONTEXT_BYTES));
         long now = System.currentTimeMillis();
         repliesByField[Request.HELLO_FIELD_NUMBER] = body(Response.newBuilder().setHello(HelloReply.newBuilder()
                 .setProtocolVersion(MurmurClient.PROTOCOL_VERSION).setNodeId("ceiling").setClusterName("ceiling")));
         repliesByField[Request.GET_FIELD_NUMBER] = body(Response.newBuilder().setGet(GetReply.newBuilder()
                 .addSiblings(Sibling.newBuilder()
-                        .setValue(ByteString.copyFrom(randomBytes(random, valueBytes)))
+                        .setValue(ByteString.copyFrom(getValue))
                         .setWrittenAtMillis(now))
                 .setContext(context)));
         repliesByField[Request.PUT_FIELD_NUMBER] = body(Response.newBuilder().setPut(PutReply.newBuilder()
@@ -108,7 +108,18 @@ public final class CeilingServer implements AutoCloseable {
         if (valueBytes < 0 || ioThreads < 1) {
             throw new IllegalArgumentException("valueBytes >= 0 and ioThreads >= 1 required");
         }
-        return new CeilingServer(valueBytes, ioThreads);
+        return new CeilingServer(randomBytes(new SplittableRandom(valueBytes), valueBytes), ioThreads);
+    }
+
+    /**
+     * Starts a ceiling server whose get replies carry {@code getValue} itself, for clients
+     * that decode what they read (the YCSB binding reads records of fields).
+     */
+    public static CeilingServer startWithValue(byte[] getValue, int ioThreads) {
+        if (ioThreads < 1) {
+            throw new IllegalArgumentException("ioThreads >= 1 required");
+        }
+        return new CeilingServer(getValue.clone(), ioThreads);
     }
 
     public int port() {

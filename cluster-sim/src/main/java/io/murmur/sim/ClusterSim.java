@@ -7,6 +7,7 @@ import io.murmur.proto.peer.GossipMessage;
 import io.murmur.sim.experiments.ExperimentCommand;
 import io.murmur.sim.gossip.GossipNode;
 import io.murmur.sim.local.LocalCommand;
+import io.murmur.sim.report.ReportCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import io.murmur.sim.antientropy.HintWindowScenario;
@@ -30,7 +31,7 @@ import java.util.concurrent.Callable;
 @Command(name = "cluster-sim", mixinStandardHelpOptions = true,
         description = {"Murmur's deterministic cluster simulator, its experiments, and a launcher of local",
                 "clusters of real nodes."},
-        subcommands = {ClusterSim.Sim.class, ExperimentCommand.class, LocalCommand.class})
+        subcommands = {ClusterSim.Sim.class, ExperimentCommand.class, LocalCommand.class, ReportCommand.class})
 public final class ClusterSim implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

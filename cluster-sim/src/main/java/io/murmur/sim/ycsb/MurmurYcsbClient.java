@@ -2,10 +2,14 @@ package io.murmur.sim.ycsb;
 
 import io.murmur.client.BlockingMurmurClient;
 import io.murmur.client.CausalContext;
+import io.murmur.client.ConnectionException;
 import io.murmur.client.GetOptions;
 import io.murmur.client.GetResult;
 import io.murmur.client.MurmurClient;
 import io.murmur.client.PutOptions;
+import io.murmur.client.RequestTimeoutException;
+import io.murmur.client.TimeoutException;
+import io.murmur.client.UnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import site.ycsb.ByteArrayByteIterator;
@@ -46,8 +50,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *   <li>{@code scan}: {@code NOT_IMPLEMENTED}. Keys are placed by hash, so the store has no
  *       key order to scan in.</li>
  * </ul>
- * Any failure (a node's error, a timeout, a lost connection, a value that does not decode)
- * is {@code ERROR}, its message logged at debug.
+ * A failure is counted by kind ({@link #statusOf}): {@code SERVICE_UNAVAILABLE},
+ * {@code TIMEOUT}, {@code CLIENT_TIMEOUT}, {@code CONNECTION_LOST}, else {@code ERROR} (a
+ * node's other errors, a value that does not decode); its message is logged at debug.
  *
  * <p>Properties (with {@code -p} or in the workload file):
  * <ul>
@@ -250,8 +255,43 @@ public final class MurmurYcsbClient extends DB {
         return Status.NOT_IMPLEMENTED;
     }
 
+    /** A node's {@code TIMEOUT}: the coordinator did not hear from enough replicas in time. */
+    public static final Status TIMEOUT = new Status("TIMEOUT", "The coordinator timed out waiting for replicas.");
+    /** The client's own deadline passed without an answer. */
+    public static final Status CLIENT_TIMEOUT = new Status("CLIENT_TIMEOUT",
+            "No answer within murmur.timeout_ms.");
+    /** The connection to the node failed or was lost. */
+    public static final Status CONNECTION_LOST = new Status("CONNECTION_LOST",
+            "The connection to the node failed or was lost.");
+
     private static Status failed(String op, String key, RuntimeException e) {
         LOG.debug("{} {} failed: {}", op, key, e.toString());
+        return statusOf(e);
+    }
+
+    /**
+     * The status a failure is reported as, so that YCSB's summary counts failures by kind:
+     * a node's {@code UNAVAILABLE} is {@link Status#SERVICE_UNAVAILABLE}, a node's
+     * {@code TIMEOUT} {@link #TIMEOUT}, the client's deadline {@link #CLIENT_TIMEOUT}, a
+     * failed or lost connection {@link #CONNECTION_LOST}; anything else is {@link Status#ERROR}.
+     */
+    static Status statusOf(RuntimeException e) {
+        Throwable t = e;
+        if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof UnavailableException) {
+            return Status.SERVICE_UNAVAILABLE;
+        }
+        if (t instanceof TimeoutException) {
+            return TIMEOUT;
+        }
+        if (t instanceof RequestTimeoutException) {
+            return CLIENT_TIMEOUT;
+        }
+        if (t instanceof ConnectionException) {
+            return CONNECTION_LOST;
+        }
         return Status.ERROR;
     }
 

@@ -162,6 +162,19 @@ class YcsbBindingTest {
     }
 
     @Test
+    void failuresAreCountedByKind() {
+        assertThat(MurmurYcsbClient.statusOf(new io.murmur.client.UnavailableException("2 of 3 down")))
+                .isEqualTo(Status.SERVICE_UNAVAILABLE);
+        assertThat(MurmurYcsbClient.statusOf(new io.murmur.client.TimeoutException("1 ack", 1)))
+                .isEqualTo(MurmurYcsbClient.TIMEOUT);
+        assertThat(MurmurYcsbClient.statusOf(new io.murmur.client.RequestTimeoutException("no answer")))
+                .isEqualTo(MurmurYcsbClient.CLIENT_TIMEOUT);
+        assertThat(MurmurYcsbClient.statusOf(new java.util.concurrent.CompletionException(
+                new io.murmur.client.ConnectionException("closed")))).isEqualTo(MurmurYcsbClient.CONNECTION_LOST);
+        assertThat(MurmurYcsbClient.statusOf(new IllegalArgumentException("not a record"))).isEqualTo(Status.ERROR);
+    }
+
+    @Test
     void threadsShareOneClientThatTheLastCleanupCloses() throws Exception {
         MurmurYcsbClient a = binding();
         MurmurYcsbClient b = binding();
