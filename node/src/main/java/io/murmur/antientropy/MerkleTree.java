@@ -30,6 +30,8 @@ public final class MerkleTree {
     private final long lastOffset;
     private volatile long[] leaves;
     private volatile boolean built;
+    /** Writes to the range hold its read side; filling the tree from a scan holds its write side. */
+    private final java.util.concurrent.locks.StampedLock fill = new java.util.concurrent.locks.StampedLock();
 
     public MerkleTree(TokenRange range, int depth) {
         this.range = Objects.requireNonNull(range, "range");
@@ -82,6 +84,23 @@ public final class MerkleTree {
             last = lastOffset;
         }
         return range.start() + 1 + last;
+    }
+
+    /** Taken by a write to this range from storing its record to applying its delta. */
+    long enterUpdate() {
+        return fill.readLock();
+    }
+
+    void exitUpdate(long stamp) {
+        fill.unlockRead(stamp);
+    }
+
+    long enterFill() {
+        return fill.writeLock();
+    }
+
+    void exitFill(long stamp) {
+        fill.unlockWrite(stamp);
     }
 
     /** XORs {@code delta} into the leaf of {@code token}. Thread-safe, lock-free. */

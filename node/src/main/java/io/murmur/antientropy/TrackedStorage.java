@@ -58,18 +58,27 @@ public final class TrackedStorage implements Storage {
     private VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change, boolean deferred) {
         Objects.requireNonNull(change, "change");
         VersionedRecord[] before = new VersionedRecord[1];
+        long token = Token.of(key);
         long stamp = trees.enterUpdate();
+        MerkleTree tree = trees.treeFor(token);
+        long treeStamp = tree != null ? tree.enterUpdate() : 0;
         try {
             UnaryOperator<VersionedRecord> seen = current -> {
                 before[0] = current;
                 return change.apply(current);
             };
             VersionedRecord after = deferred ? delegate.updateDeferred(key, seen) : delegate.update(key, seen);
-            if (before[0] != null && after != before[0]) {
-                trees.changed(Token.of(key), key, before[0], after);
+            if (tree != null && before[0] != null && after != before[0]) {
+                long delta = Digests.delta(token, key, before[0], after);
+                if (delta != 0) {
+                    tree.apply(token, delta);
+                }
             }
             return after;
         } finally {
+            if (tree != null) {
+                tree.exitUpdate(treeStamp);
+            }
             trees.exitUpdate(stamp);
         }
     }

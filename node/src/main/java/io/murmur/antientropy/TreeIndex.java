@@ -18,11 +18,12 @@ import java.util.concurrent.locks.StampedLock;
  *
  * <p>Design note. A tree must equal its range's contents exactly, or repair would chase
  * differences that are not there forever. Writes XOR deltas in as they happen; a rebuild
- * scans the range instead. The two meet under a barrier: every update holds its read side
- * from storing the record to applying the delta ({@link TrackedStorage}), and filling a
- * range from a scan holds the write side, so a write lands either in the scan or as a
- * delta after it, never both and never neither. A range's scan keeps that range's writes
- * waiting (a millisecond or so per thousand keys), one range at a time.
+ * scans the range instead. The two meet under two locks: every update holds the read side
+ * of the index's barrier and of its range's tree from storing the record to applying the
+ * delta ({@link TrackedStorage}); replacing the set of trees takes the barrier's write
+ * side (a moment), and filling one tree from a scan takes that tree's write side. So a
+ * write lands either in the scan or as a delta after it, never both and never neither,
+ * and a range's scan keeps only that range's writes waiting.
  */
 public final class TreeIndex {
     private final int depth;
@@ -162,12 +163,12 @@ public final class TreeIndex {
             keys[0]++;
             return true;
         };
-        long stamp = barrier.writeLock();
+        long stamp = tree.enterFill();
         try {
             scan(tree.range(), storage, visit);
             tree.install(leaves);
         } finally {
-            barrier.unlockWrite(stamp);
+            tree.exitFill(stamp);
         }
         return keys[0];
     }
