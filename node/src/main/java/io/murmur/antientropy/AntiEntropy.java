@@ -524,7 +524,14 @@ public final class AntiEntropy implements RepairCoverage {
             case ABORT -> fail(out, from + " aborted: " + m.getAbort().getReason());
             case DIFFERS -> {
                 check(out.phase == Phase.OPEN || out.phase == Phase.COMPARE, "differs answers no compare");
+                boolean opening = out.phase == Phase.OPEN;
                 onDiffers(out, m.getDiffers());
+                if (opening && out.result.rangesCompared == 0) {
+                    // nothing was compared: not a repair, whatever the peer answered
+                    fail(out, from + " keeps no tree for any of these ranges (it is still building its trees, "
+                            + "or sees the ring differently)");
+                    return;
+                }
                 advance(out);
             }
             case EXCHANGE -> {

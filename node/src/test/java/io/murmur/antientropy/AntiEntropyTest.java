@@ -361,4 +361,16 @@ class AntiEntropyTest {
         assertThat(contents(peers.node("b").raw)).hasSize(1);
         assertThat(contents(peers.node("a").raw)).isEmpty();
     }
+
+    @Test
+    void aSessionWithAPeerThatKeepsNoTreesFailsInsteadOfReportingARepair() {
+        RepairPeers peers = new RepairPeers(SETTINGS, 4, "a", "b");
+        put(peers.node("a").storage, key(1), write("w", 1, "v"));
+        peers.node("b").trees.rebuild(java.util.List.of(), peers.node("b").raw); // b keeps no tree at all
+        AntiEntropy.Job job = repairFrom(peers, "a");
+        assertThat(job.sessionsFailed()).isEqualTo(job.sessions());
+        assertThat(job.rangesCompared()).isZero();
+        assertThat(job.lastSessionFailure()).contains("keeps no tree");
+        assertThat(peers.node("a").core.coveredUntilMillis(Token.of(key(1)))).isZero();
+    }
 }
