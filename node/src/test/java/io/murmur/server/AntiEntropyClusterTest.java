@@ -160,19 +160,10 @@ class AntiEntropyClusterTest {
     void anOnDemandRepairGivesARestartedNodeEveryKeyItMissed() throws Exception {
         int keys = 10_000;
         Map<String, Object> onDemandOnly = Map.of("anti_entropy.interval_seconds", 0);
-        NodeAssembly a = start("a", null, onDemandOnly);
-        NodeAssembly b = start("b", a, onDemandOnly);
-        NodeAssembly c = start("c", a, onDemandOnly);
-        awaitAllAlive(List.of(a, b, c));
-
-        Path cDir = c.config().dataDir;
-        c.close();
-        running.remove(c);
-        writeKeys(a, keys);
-        awaitNoHintsFor("c", List.of(a, b));
-
-        NodeAssembly c2 = TestNodes.start(cDir, settings("c", a, onDemandOnly));
-        running.add(c2);
+        Missed missed = cWasDownWhileKeysWereWritten(keys, onDemandOnly);
+        NodeAssembly a = missed.a();
+        NodeAssembly b = missed.b();
+        NodeAssembly c2 = missed.c();
         assertThat(contents(c2)).as("c came back with none of the keys").isEmpty();
 
         RepairJob last;
@@ -234,19 +225,10 @@ class AntiEntropyClusterTest {
         int keys = 500;
         Map<String, Object> everySecond = Map.of("anti_entropy.interval_seconds", 1,
                 "anti_entropy.request_timeout_ms", 2000);
-        NodeAssembly a = start("a", null, everySecond);
-        NodeAssembly b = start("b", a, everySecond);
-        NodeAssembly c = start("c", a, everySecond);
-        awaitAllAlive(List.of(a, b, c));
-
-        Path cDir = c.config().dataDir;
-        c.close();
-        running.remove(c);
-        writeKeys(a, keys);
-        awaitNoHintsFor("c", List.of(a, b));
-
-        NodeAssembly c2 = TestNodes.start(cDir, settings("c", a, everySecond));
-        running.add(c2);
+        Missed missed = cWasDownWhileKeysWereWritten(keys, everySecond);
+        NodeAssembly a = missed.a();
+        NodeAssembly b = missed.b();
+        NodeAssembly c2 = missed.c();
         Map<ByteKey, VersionedRecord> onA = contents(a);
         assertThat(onA).hasSize(keys);
         await().atMost(Duration.ofSeconds(40)).untilAsserted(() -> assertThat(contents(c2)).isEqualTo(onA));
@@ -255,5 +237,26 @@ class AntiEntropyClusterTest {
         long sentToC = a.antiEntropy().stats().keysSent.get() + b.antiEntropy().stats().keysSent.get();
         assertThat(received + sentToC).as("keys that reached c through sessions, either side's")
                 .isGreaterThanOrEqualTo(keys);
+    }
+
+    /** Three nodes, and {@code c} restarted after {@code keys} were written while it was down, hints gone. */
+    private record Missed(NodeAssembly a, NodeAssembly b, NodeAssembly c) {
+    }
+
+    private Missed cWasDownWhileKeysWereWritten(int keys, Map<String, Object> overrides) throws Exception {
+        NodeAssembly a = start("a", null, overrides);
+        NodeAssembly b = start("b", a, overrides);
+        NodeAssembly c = start("c", a, overrides);
+        awaitAllAlive(List.of(a, b, c));
+
+        Path cDir = c.config().dataDir;
+        c.close();
+        running.remove(c);
+        writeKeys(a, keys);
+        awaitNoHintsFor("c", List.of(a, b));
+
+        NodeAssembly c2 = TestNodes.start(cDir, settings("c", a, overrides));
+        running.add(c2);
+        return new Missed(a, b, c2);
     }
 }
