@@ -324,7 +324,10 @@ public final class AntiEntropy implements RepairCoverage {
             return 0;
         }
         TokenRange range = ring.rangeOf(token);
-        Map<String, Long> done = repairedWith.getOrDefault(range, new ConcurrentHashMap<>());
+        Map<String, Long> done = repairedWith.get(range);
+        if (done == null) {
+            done = Map.of();
+        }
         long covered = Long.MAX_VALUE;
         for (String replica : ring.replicasOf(range, n)) {
             if (!replica.equals(self)) {
