@@ -209,8 +209,7 @@ public final class Replication {
         long id = nextRequestId.getAndIncrement();
         // a forwarded write's coordinator that is not (or no longer) a replica keeps a copy, which
         // does not count toward w
-        WriteRequest request = new WriteRequest(id, key, record, version, quorum, selfIsReplica ? 1 : 0, done);
-        request.acked.add(self);
+        WriteRequest request = new WriteRequest(id, key, record, version, quorum, done);
         List<String> down = new ArrayList<>();
         for (String replica : replicas) {
             if (!live.contains(replica)) {
@@ -240,13 +239,25 @@ public final class Replication {
             }
             send(e.getKey(), message(id).setStore(store));
         }
-        request.check();
+        // this node's copy becomes durable while the others travel; it counts once it is
+        String syncError = null;
+        try {
+            storage.sync();
+        } catch (StorageException e) {
+            stats.failed.incrementAndGet();
+            syncError = "storage error: " + e.getMessage(); // like a replica that failed to store
+        }
+        request.selfStored(syncError, selfIsReplica);
     }
 
+    /**
+     * Makes the new version in this node's store, not yet durable (see {@link Storage#sync}):
+     * the coordinator fsyncs it while the copies are on their way, rather than before.
+     */
     private Version writeLocally(byte[] key, VectorClock context, byte[] value) {
         long now = clock.wallMillis();
         Version[] written = new Version[1];
-        storage.update(key, stored -> {
+        storage.updateDeferred(key, stored -> {
             VersionedRecord record = purgedIfExpired(key, stored);
             Version v = record.nextVersion(self, context, value, now, settings.maxClockEntries());
             written[0] = v;
@@ -817,9 +828,8 @@ public final class Replication {
         boolean answered;
         boolean finished;
 
-        WriteRequest(long id, byte[] key, VersionedRecord record, Version version, int quorum, int selfAcks,
+        WriteRequest(long id, byte[] key, VersionedRecord record, Version version, int quorum,
                      Consumer<WriteResult> done) {
-            this.countedAcks = selfAcks;
             this.id = id;
             this.key = key;
             this.record = record;
@@ -830,6 +840,55 @@ public final class Replication {
 
         void expect(String node, String standsInFor) {
             expected.put(node, standsInFor);
+        }
+
+        /**
+         * This node's own copy is durable ({@code error} null) or failed to become so. It
+         * counts toward the quorum when this node is a replica (a forwarded write's
+         * coordinator that is not one only keeps a copy). A failure that leaves too few
+         * replicas to make the quorum fails the write at once.
+         */
+        void selfStored(String error, boolean counts) {
+            if (error == null) {
+                synchronized (this) {
+                    if (finished) {
+                        return;
+                    }
+                    acked.add(self);
+                    if (counts) {
+                        countedAcks++;
+                    }
+                }
+                check();
+                return;
+            }
+            boolean answer;
+            int acks;
+            synchronized (this) {
+                if (finished || reachableAcks() >= quorum) {
+                    return; // the others may still make the quorum
+                }
+                finished = true;
+                answer = !answered;
+                answered = true;
+                acks = countedAcks;
+            }
+            timer.cancel();
+            pending.remove(id);
+            if (answer) {
+                done.accept(WriteResult.failed(Status.FAILED, acks, error));
+            }
+        }
+
+        /** Acknowledgements that count, had and still possible. Called holding this. */
+        private int reachableAcks() {
+            int reachable = countedAcks;
+            for (Map.Entry<String, String> e : expected.entrySet()) {
+                if (!acked.contains(e.getKey()) && (e.getValue() == null || settings.hintsCountTowardW())) {
+                    reachable++;
+                }
+            }
+            return reachable;
         }
 
         void acked(String node, boolean ok) {

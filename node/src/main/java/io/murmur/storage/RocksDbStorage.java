@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.UnaryOperator;
@@ -95,6 +96,15 @@ public final class RocksDbStorage implements Storage {
     /** Null in ALWAYS mode. */
     private final ScheduledExecutorService walSyncer;
     private final Object closeMonitor = new Object();
+    /** Group commit of {@link #sync}: tickets taken, tickets covered by a finished fsync. */
+    private final ReentrantLock groupSync = new ReentrantLock();
+    private final Condition syncDone = groupSync.newCondition();
+    private long syncTickets;
+    private long syncedThrough;
+    private boolean syncing;
+    private long groupSyncCount;
+    /** Runs as a group's fsync starts; tests hold it to let callers queue up. */
+    volatile Runnable beforeGroupFsync = () -> { };
 
     /** Guarded by {@link #lifecycle}: set under the write lock, read under the read lock. */
     private boolean closed;
@@ -289,12 +299,57 @@ public final class RocksDbStorage implements Storage {
         return update(key, change, deferredWrites);
     }
 
-    /** In {@code always} mode, fsyncs the write-ahead log; in {@code periodic} mode the schedule does. */
+    /**
+     * In {@code always} mode, returns once the write-ahead log is fsynced past every write
+     * that finished before this call; in {@code periodic} mode the schedule does that.
+     *
+     * <p>Calls share fsyncs (group commit): one caller at a time fsyncs, and it covers
+     * every caller that arrived before it started; callers that arrive meanwhile wait and
+     * are covered by the next one. So a burst of writers pays about two fsyncs, not one each.
+     *
+     * @throws StorageException if the fsync this caller waited for failed (a later call
+     *         tries again)
+     */
     @Override
     public void sync() {
         if (options.syncMode() != SyncMode.ALWAYS) {
             return;
         }
+        groupSync.lock();
+        try {
+            long ticket = ++syncTickets;
+            while (syncedThrough < ticket) {
+                if (syncing) {
+                    syncDone.awaitUninterruptibly();
+                    continue;
+                }
+                // lead: this fsync starts after every ticket taken so far, so it covers them all
+                syncing = true;
+                long covers = syncTickets;
+                StorageException failure = null;
+                groupSync.unlock();
+                try {
+                    beforeGroupFsync.run();
+                    syncWalNow();
+                } catch (StorageException e) {
+                    failure = e;
+                } finally {
+                    groupSync.lock();
+                    syncing = false;
+                    syncDone.signalAll();
+                }
+                if (failure != null) {
+                    throw failure; // waiters of this group try again, with a new leader
+                }
+                groupSyncCount++;
+                syncedThrough = Math.max(syncedThrough, covers);
+            }
+        } finally {
+            groupSync.unlock();
+        }
+    }
+
+    private void syncWalNow() {
         lifecycle.readLock().lock();
         try {
             ensureOpen();
@@ -303,6 +358,26 @@ public final class RocksDbStorage implements Storage {
             throw new StorageException("cannot sync the write-ahead log of " + dir + ": " + e.getMessage(), e);
         } finally {
             lifecycle.readLock().unlock();
+        }
+    }
+
+    /** Callers of {@link #sync} waiting for an fsync in progress to end. */
+    int syncWaiters() {
+        groupSync.lock();
+        try {
+            return groupSync.getWaitQueueLength(syncDone);
+        } finally {
+            groupSync.unlock();
+        }
+    }
+
+    /** How many fsyncs {@link #sync} has made: fewer than its calls when they overlap. */
+    public long groupSyncs() {
+        groupSync.lock();
+        try {
+            return groupSyncCount;
+        } finally {
+            groupSync.unlock();
         }
     }
 

@@ -7,6 +7,9 @@ import io.murmur.runtime.Clock;
 import io.murmur.runtime.ManualTimers;
 import io.murmur.runtime.PeerNetwork;
 import io.murmur.runtime.Scheduler;
+import io.murmur.runtime.Storage;
+import io.murmur.runtime.StorageException;
+import io.murmur.version.VersionedRecord;
 import io.murmur.storage.InMemoryHintStore;
 import io.murmur.storage.InMemoryStorage;
 
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 /**
  * A few replication cores on one hand-cranked clock, with a fixed ring: timers run when
@@ -36,6 +40,10 @@ final class FakeReplicas implements Clock {
     final Set<String> down = new HashSet<>();
     final Set<String> crashed = new HashSet<>();
     final List<Envelope> inFlight = new ArrayList<>();
+    /** In order: every send ("send a->b"), and every write and sync of a node's store ("a: sync"). */
+    final List<String> events = new ArrayList<>();
+    /** Nodes whose store fails to make writes durable ({@link Storage#sync} throws). */
+    final Set<String> failingSync = new HashSet<>();
     final RingSnapshot ring;
 
     FakeReplicas(ReplicationSettings settings, String... ids) {
@@ -50,6 +58,7 @@ final class FakeReplicas implements Clock {
             Scheduler scheduler = time.scheduler(id);
             PeerNetwork<ReplicaMessage> network = (to, message) -> {
                 if (!crashed.contains(id)) {
+                    events.add("send " + id + "->" + to);
                     inFlight.add(new Envelope(id, to, message));
                 }
             };
@@ -74,8 +83,8 @@ final class FakeReplicas implements Clock {
                     return nodeId;
                 }
             };
-            Replication core = new Replication(id, id, settings, disks.get(id), hints.get(id), this, scheduler,
-                    network, topology);
+            Replication core = new Replication(id, id, settings, new Journaled(id, disks.get(id)), hints.get(id), this,
+                    scheduler, network, topology);
             cores.put(id, core);
             core.start();
         }
@@ -139,5 +148,57 @@ final class FakeReplicas implements Clock {
 
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A node's store as its core sees it: writes to the disk, noted in {@link #events}. */
+    private final class Journaled implements Storage {
+        private final String node;
+        private final InMemoryStorage disk;
+
+        Journaled(String node, InMemoryStorage disk) {
+            this.node = node;
+            this.disk = disk;
+        }
+
+        @Override
+        public VersionedRecord get(byte[] key) {
+            return disk.get(key);
+        }
+
+        @Override
+        public VersionedRecord getIfInMemory(byte[] key) {
+            return disk.getIfInMemory(key);
+        }
+
+        @Override
+        public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
+            events.add(node + ": update");
+            return disk.update(key, change);
+        }
+
+        @Override
+        public VersionedRecord updateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
+            events.add(node + ": deferred update");
+            return disk.updateDeferred(key, change);
+        }
+
+        @Override
+        public void sync() {
+            events.add(node + ": sync");
+            if (failingSync.contains(node)) {
+                throw new StorageException("injected: the disk of " + node + " fails to sync");
+            }
+            disk.sync();
+        }
+
+        @Override
+        public void scan(long fromToken, long toToken, RecordVisitor visitor) {
+            disk.scan(fromToken, toToken, visitor);
+        }
+
+        @Override
+        public void close() {
+            disk.close();
+        }
     }
 }

@@ -280,6 +280,43 @@ class ReplicationTest {
     }
 
     @Test
+    void theCoordinatorSendsTheCopiesBeforeItsOwnCopyIsDurableAndCountsItOnlyOnceItIs() {
+        List<String> replicas = world.replicasOf("k", 3);
+        String coordinator = replicas.get(0);
+        List<String> answered = new ArrayList<>();
+        world.events.clear();
+        world.core(coordinator).write(bytes("k"), VectorClock.EMPTY, bytes("v"), 1, result -> {
+            world.events.add("answered " + result.status());
+            answered.add(result.status().name());
+        });
+        // with w=1 the coordinator's own copy is the quorum: it answers after its sync, before any ack
+        assertThat(world.events).containsExactly(coordinator + ": deferred update",
+                "send " + coordinator + "->" + replicas.get(1), "send " + coordinator + "->" + replicas.get(2),
+                coordinator + ": sync", "answered OK");
+        world.run(Duration.ofSeconds(1));
+        assertThat(answered).containsExactly("OK");
+    }
+
+    @Test
+    void aCoordinatorWhoseOwnCopyFailsToSyncSucceedsThroughTheOthersOrFailsAtOnceWhenTheyCannotMakeW() {
+        List<String> replicas = world.replicasOf("k", 3);
+        world.failingSync.add(replicas.get(0));
+
+        WriteResult two = write(replicas.get(0), "k", VectorClock.EMPTY, "v1", 2);
+        assertThat(two.status()).isEqualTo(Status.OK);
+        assertThat(two.acks()).isEqualTo(2); // the two other replicas; the coordinator's copy does not count
+
+        AtomicReference<WriteResult> three = new AtomicReference<>();
+        world.core(replicas.get(0)).write(bytes("k"), two.context(), bytes("v2"), 3, three::set);
+        // decided before any ack comes back, not at the deadline
+        assertThat(three.get()).isNotNull();
+        assertThat(three.get().status()).isEqualTo(Status.FAILED);
+        assertThat(three.get().message()).contains("fails to sync");
+        world.run(Duration.ofSeconds(1));
+        assertThat(world.core(replicas.get(0)).stats().timeouts.get()).isZero();
+    }
+
+    @Test
     void aForwardedWriteToANodeThatIsNotAReplicaDoesNotCountItsOwnCopy() {
         List<String> replicas = world.replicasOf("k", 3);
         String outsider = nonReplica("k");

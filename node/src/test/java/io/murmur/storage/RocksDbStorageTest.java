@@ -379,4 +379,68 @@ class RocksDbStorageTest extends StorageContractTest {
                 .hasCauseInstanceOf(CorruptRecordException.class);
         assertThatThrownBy(() -> storage.update(key, r -> r)).isInstanceOf(StorageException.class);
     }
+
+    @Test
+    void syncCallsThatArriveDuringAnFsyncShareTheNextOne(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        try (RocksDbStorage rocks = RocksDbStorage.open(dir, StorageOptions.defaults().withSyncMode(SyncMode.ALWAYS))) {
+            groupCommit(rocks);
+        }
+    }
+
+    private static void groupCommit(RocksDbStorage rocks) throws Exception {
+        CountDownLatch firstFsyncHeld = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        rocks.beforeGroupFsync = () -> {
+            if (firstFsyncHeld.getCount() > 0) {
+                firstFsyncHeld.countDown();
+                hold(release);
+            }
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(5);
+        try {
+            rocks.updateDeferred(bytes("k0"), r -> r.add(write("a", 1, "v0")));
+            Future<?> leader = pool.submit(rocks::sync);
+            assertThat(firstFsyncHeld.await(10, TimeUnit.SECONDS)).isTrue();
+            // four writers arrive while the first fsync is in progress: all wait for the next one
+            List<Future<?>> followers = new ArrayList<>();
+            for (int i = 1; i <= 4; i++) {
+                int n = i;
+                followers.add(pool.submit(() -> {
+                    rocks.updateDeferred(bytes("k" + n), r -> r.add(write("a", 1, "v" + n)));
+                    rocks.sync();
+                }));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> rocks.syncWaiters() == 4);
+            assertThat(rocks.groupSyncs()).isZero();
+            release.countDown();
+            leader.get(10, TimeUnit.SECONDS);
+            for (Future<?> f : followers) {
+                f.get(10, TimeUnit.SECONDS);
+            }
+            assertThat(rocks.groupSyncs()).isEqualTo(2);
+            rocks.sync(); // alone: an fsync of its own
+            assertThat(rocks.groupSyncs()).isEqualTo(3);
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void syncInPeriodicModeLeavesTheFsyncToTheSchedule() {
+        RocksDbStorage periodic = rocks();
+        assertThat(periodic.options().syncMode()).isEqualTo(SyncMode.PERIODIC);
+        periodic.updateDeferred(bytes("k"), r -> r.add(write("a", 1, "v")));
+        periodic.sync();
+        assertThat(periodic.groupSyncs()).isZero();
+    }
+
+    private static void hold(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }
