@@ -56,9 +56,16 @@ public final class LocalCluster implements AutoCloseable {
     /** Keys the launcher writes itself into every node's config. */
     private static final Set<String> OWN_KEYS = Set.of("node.id", "network.listen", "network.advertise",
             "network.client_port", "network.peer_port", "network.seeds", "storage.data_dir");
-    /** JVM options of a node when none are given: those of {@code bin/start-node.sh}. */
+    /**
+     * JVM options of a node when none are given. Unlike {@code bin/start-node.sh} (a node
+     * with a host of its own: G1 and the C2 compiler), a local cluster's nodes share one
+     * machine with each other and with the load, so they run lighter: only the C1 compiler
+     * (C2 spends minutes of a core per JVM compiling, and those bursts were the longest
+     * stalls of three nodes on two cores: p99 about 40% lower at the same throughput) and
+     * the throughput collector (no concurrent GC threads). See the README's benchmark report.
+     */
     public static final String DEFAULT_JVM_OPTIONS =
-            "-Xms1g -Xmx1g -XX:+UseG1GC -XX:+AlwaysPreTouch -XX:MaxGCPauseMillis=50";
+            "-Xms1g -Xmx1g -XX:+UseParallelGC -XX:TieredStopAtLevel=1 -XX:+AlwaysPreTouch";
 
     /** How long the steps may take. */
     public record Timeouts(Duration start, Duration converge, Duration stopGrace) {

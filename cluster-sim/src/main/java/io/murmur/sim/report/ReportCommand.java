@@ -75,6 +75,18 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--ceiling-io-threads", description = "I/O threads of the ceiling server (default: ${DEFAULT-VALUE}).")
     int ceilingIoThreads = 1;
 
+    @Option(names = "--paced-share", description = "Workload A is run once more at this share of the rate it just "
+            + "reached, for latencies below saturation; 0 skips it (default: ${DEFAULT-VALUE}).")
+    double pacedShare = 0.5;
+
+    @Option(names = "--paced-seconds", description = "How long the paced run lasts (default: ${DEFAULT-VALUE}).")
+    int pacedSeconds = 40;
+
+    /** The phase name of workload A run at {@link #pacedShare} of its peak rate. */
+    static String pacedPhase(double share) {
+        return String.format(Locale.ROOT, "workload a at %.0f%% of its peak", share * 100);
+    }
+
     /** One measured figure of one round. */
     record Figure(int round, String system, String phase, String metric, double value) {
     }
@@ -86,6 +98,7 @@ public final class ReportCommand implements Callable<Integer> {
             records = Math.min(records, 300);
             operations = Math.min(operations, 600);
             threads = Math.min(threads, 4);
+            pacedSeconds = Math.min(pacedSeconds, 3);
         }
         PrintStream log = System.out;
         Path work = workDir != null ? workDir : Files.createTempDirectory("murmur-report");
@@ -198,6 +211,10 @@ public final class ReportCommand implements Callable<Integer> {
                     figures.addAll(figures(round, system, "workload " + w, r));
                     log.printf(Locale.ROOT, "round %d: %s, workload %s: %.0f ops/s%n", round, system, w,
                             r.number("[OVERALL], Throughput(ops/sec)"));
+                    if (w == 'a' && pacedShare > 0) {
+                        figures.addAll(paced(round, system, hosts, r.number("[OVERALL], Throughput(ops/sec)"), dir,
+                                log));
+                    }
                 }
             } finally {
                 cluster.down();
@@ -206,6 +223,34 @@ public final class ReportCommand implements Callable<Integer> {
         if (workDir == null) {
             deleteTree(dir);
         }
+        return figures;
+    }
+
+    /**
+     * Workload A again, paced by YCSB ({@code -target}) at {@link #pacedShare} of the rate
+     * {@code peak} that the unpaced run reached, for {@link #pacedSeconds}. Closed-loop
+     * threads at saturation only measure their own queue (latency = threads / throughput);
+     * a paced run shows what a request costs when the cluster has headroom. YCSB measures
+     * from each operation's intended start ({@code measurement.interval=both}), so a stall
+     * that delays later operations counts against them too (no coordinated omission).
+     */
+    private List<Figure> paced(int round, String system, String hosts, double peak, Path dir, PrintStream log)
+            throws Exception {
+        long target = Math.max(1, Math.round(peak * pacedShare));
+        Properties p = YcsbProcess.workload('a', records, Math.max(threads, target * pacedSeconds));
+        p.setProperty("hosts", hosts);
+        p.setProperty("target", Long.toString(target));
+        p.setProperty("measurement.interval", "both");
+        p.setProperty("maxexecutiontime", Integer.toString(pacedSeconds * 2));
+        YcsbProcess.Result r = YcsbProcess.run(dir.resolve("run-a-paced.log"), MurmurYcsbClient.class.getName(),
+                false, p, threads, ycsbJvm(), limitSeconds());
+        String phase = pacedPhase(pacedShare);
+        List<Figure> figures = new ArrayList<>(figures(round, system, phase, r));
+        figures.add(new Figure(round, system, phase, "target ops/s", target));
+        log.printf(Locale.ROOT, "round %d: %s, %s: target %d ops/s, reached %.0f ops/s, p99 from intended start: "
+                        + "read %.1f ms, update %.1f ms%n", round, system, phase, target,
+                r.number("[OVERALL], Throughput(ops/sec)"), r.number("[Intended-READ], 99thPercentileLatency(us)") / 1000,
+                r.number("[Intended-UPDATE], 99thPercentileLatency(us)") / 1000);
         return figures;
     }
 
@@ -221,7 +266,11 @@ public final class ReportCommand implements Callable<Integer> {
         return map;
     }
 
-    /** Throughput, and per operation its count, average, p95 and p99 (us) and its failures. */
+    /**
+     * Throughput, and per operation its average, p95 and p99 (us) and its failures; for a
+     * paced run also the same latencies measured from each operation's intended start
+     * ("intended read p99 us", ...).
+     */
     static List<Figure> figures(int round, String system, String phase, YcsbProcess.Result r) {
         List<Figure> figures = new ArrayList<>();
         figures.add(new Figure(round, system, phase, "ops/s", r.number("[OVERALL], Throughput(ops/sec)")));
@@ -234,6 +283,15 @@ public final class ReportCommand implements Callable<Integer> {
                         r.number("[" + op + "], 95thPercentileLatency(us)")));
                 figures.add(new Figure(round, system, phase, o + " p99 us",
                         r.number("[" + op + "], 99thPercentileLatency(us)")));
+            }
+            String intended = "[Intended-" + op + "]";
+            if (r.summary().containsKey(intended + ", Operations")) {
+                String o = "intended " + op.toLowerCase(Locale.ROOT);
+                figures.add(new Figure(round, system, phase, o + " avg us", r.number(intended + ", AverageLatency(us)")));
+                figures.add(new Figure(round, system, phase, o + " p95 us",
+                        r.number(intended + ", 95thPercentileLatency(us)")));
+                figures.add(new Figure(round, system, phase, o + " p99 us",
+                        r.number(intended + ", 99thPercentileLatency(us)")));
             }
         }
         return figures;

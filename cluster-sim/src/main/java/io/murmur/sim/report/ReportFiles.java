@@ -132,12 +132,14 @@ final class ReportFiles {
         md.append("| system | phase | ops/s | x ceiling | x raw RocksDB | read avg / p95 / p99 (ms) "
                 + "| update or insert avg / p95 / p99 (ms) | failed ops |\n");
         md.append("|---|---|---|---|---|---|---|---|\n");
+        boolean paced = false;
         for (List<String> row : rows) {
             String sys = row.get(0);
             String phase = row.get(1);
             Summary ops = byKey.get(new Key(sys, phase, "ops/s"));
             Summary failures = byKey.get(new Key(sys, phase, "failures"));
             String write = phase.equals("load") ? "insert" : "update";
+            paced |= byKey.containsKey(new Key(sys, phase, "target ops/s"));
             md.append("| ").append(sys).append(" | ").append(phase).append(" | ")
                     .append(ops == null ? "" : String.format(Locale.ROOT, "%,.0f (%,.0f-%,.0f)", ops.median(), ops.min(),
                             ops.max()))
@@ -148,10 +150,22 @@ final class ReportFiles {
                     .append(" | ").append(failures == null ? "" : String.format(Locale.ROOT, "%.0f", failures.median()))
                     .append(" |\n");
         }
+        if (paced) {
+            md.append("\nA paced phase runs at a fixed target rate (YCSB's `-target`); its latencies are measured "
+                    + "from each operation's intended start, so a stall counts against every operation it "
+                    + "delayed.\n");
+        }
         return md.toString();
     }
 
+    /**
+     * Average, p95 and p99 of {@code op} in ms: measured from each operation's intended start
+     * where the phase was paced (those are the honest ones there), else from its actual start.
+     */
     private static String latencies(Map<Key, Summary> byKey, String sys, String phase, String op) {
+        if (byKey.containsKey(new Key(sys, phase, "intended " + op + " p99 us"))) {
+            op = "intended " + op;
+        }
         Summary avg = byKey.get(new Key(sys, phase, op + " avg us"));
         Summary p95 = byKey.get(new Key(sys, phase, op + " p95 us"));
         Summary p99 = byKey.get(new Key(sys, phase, op + " p99 us"));
