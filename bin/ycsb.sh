@@ -11,7 +11,7 @@
 # -p recordcount=10000, -p murmur.write_w=3. YCSB prints its summary on standard output:
 # [OVERALL] run time and throughput, then per operation its count, latencies and returns.
 #
-# JVM options come from MURMUR_YCSB_JAVA_OPTS (default: -Xmx1g).
+# JVM options come from MURMUR_YCSB_JAVA_OPTS (default: -Xmx1g -XX:+UseZGC).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -47,6 +47,6 @@ esac
 
 cp=$(murmur_classpath cluster-sim)
 # shellcheck disable=SC2086
-exec "$JAVA" $(murmur_jvm_flags) ${MURMUR_YCSB_JAVA_OPTS:--Xmx1g} \
+exec "$JAVA" $(murmur_jvm_flags) ${MURMUR_YCSB_JAVA_OPTS:--Xmx1g -XX:+UseZGC} \
   "-Dlogback.configurationFile=$MURMUR_HOME/conf/logback.xml" \
   -cp "$cp" site.ycsb.Client -db io.murmur.sim.ycsb.MurmurYcsbClient "$mode" -P "$file" "$@"

@@ -59,13 +59,14 @@ public final class LocalCluster implements AutoCloseable {
     /**
      * JVM options of a node when none are given. Unlike {@code bin/start-node.sh} (a node
      * with a host of its own: G1 and the C2 compiler), a local cluster's nodes share one
-     * machine with each other and with the load, so they run lighter: only the C1 compiler
-     * (C2 spends minutes of a core per JVM compiling, and those bursts were the longest
-     * stalls of three nodes on two cores: p99 about 40% lower at the same throughput) and
-     * the throughput collector (no concurrent GC threads). See the README's benchmark report.
+     * machine with each other and with the load, where stalls of one node stall every
+     * request it takes part in: only the C1 compiler (C2 spends minutes of a core per JVM
+     * compiling, and its bursts were the longest stalls of three nodes on two cores) and
+     * ZGC (no young-collection pauses, which took 40-80 ms each there). See the README's
+     * "Local clusters: JVM options".
      */
     public static final String DEFAULT_JVM_OPTIONS =
-            "-Xms1g -Xmx1g -XX:+UseParallelGC -XX:TieredStopAtLevel=1 -XX:+AlwaysPreTouch";
+            "-Xms1g -Xmx1g -XX:+UseZGC -XX:TieredStopAtLevel=1 -XX:+AlwaysPreTouch";
 
     /** How long the steps may take. */
     public record Timeouts(Duration start, Duration converge, Duration stopGrace) {

@@ -74,8 +74,8 @@ public final class FaultsCommand implements Callable<Integer> {
     @Option(names = "--java-opts", description = "JVM options of the nodes (default: those of `local up`).")
     String nodeJavaOpts;
 
-    @Option(names = "--ycsb-java-opts", description = "JVM options of YCSB's client (default: -Xmx1g).")
-    String ycsbJavaOpts = "-Xmx1g";
+    @Option(names = "--ycsb-java-opts", description = "JVM options of YCSB's client (default: ${DEFAULT-VALUE}).")
+    String ycsbJavaOpts = "-Xmx1g -XX:+UseZGC";
 
     @Option(names = "--set", description = "KEY=VALUE of conf/node.yaml for every node (repeatable).")
     List<String> settings = new ArrayList<>();

@@ -66,7 +66,8 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--java-opts", description = "JVM options of the nodes (default: those of `local up`).")
     String nodeJavaOpts;
 
-    @Option(names = "--ycsb-java-opts", description = "JVM options of YCSB's client (default: -Xmx1g).")
+    @Option(names = "--ycsb-java-opts", description = "JVM options of YCSB's client (default: -Xmx1g -XX:+UseZGC, as "
+            + "bin/ycsb.sh).")
     String ycsbJavaOpts;
 
     @Option(names = "--set", description = "KEY=VALUE of conf/node.yaml for every node (repeatable).")
@@ -74,6 +75,11 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Option(names = "--ceiling-io-threads", description = "I/O threads of the ceiling server (default: ${DEFAULT-VALUE}).")
     int ceilingIoThreads = 1;
+
+    @Option(names = "--periodic", negatable = true,
+            description = "Also run the largest cluster with storage.sync=periodic, to show what an fsync per write "
+                    + "costs (default: on, off with --quick; --no-periodic skips it).")
+    Boolean periodic;
 
     @Option(names = "--paced-share", description = "Workload A is run once more at this share of the rate it just "
             + "reached, for latencies below saturation; 0 skips it (default: ${DEFAULT-VALUE}).")
@@ -100,6 +106,9 @@ public final class ReportCommand implements Callable<Integer> {
             threads = Math.min(threads, 4);
             pacedSeconds = Math.min(pacedSeconds, 3);
         }
+        if (periodic == null) {
+            periodic = !quick;
+        }
         PrintStream log = System.out;
         Path work = workDir != null ? workDir : Files.createTempDirectory("murmur-report");
         Files.createDirectories(work);
@@ -114,7 +123,13 @@ public final class ReportCommand implements Callable<Integer> {
             figures.addAll(ceiling(round, roundDir, log));
             figures.addAll(rawRocksDb(round, roundDir, log));
             for (int nodes : nodeCounts) {
-                figures.addAll(cluster(round, nodes, roundDir, log));
+                figures.addAll(cluster(round, nodes, settingsMap(settings), "", roundDir, log));
+            }
+            if (periodic && !nodeCounts.isEmpty()) {
+                int largest = nodeCounts.stream().max(Integer::compare).orElseThrow();
+                Map<String, String> withPeriodic = settingsMap(settings);
+                withPeriodic.put("storage.sync", "periodic");
+                figures.addAll(cluster(round, largest, withPeriodic, " (sync periodic)", roundDir, log));
             }
         }
         ReportFiles.write(out, figures, describe(), log);
@@ -133,7 +148,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     List<String> ycsbJvm() {
         String opts = ycsbJavaOpts != null ? ycsbJavaOpts
-                : quick ? "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1" : "-Xmx1g";
+                : quick ? "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1" : "-Xmx1g -XX:+UseZGC";
         return split(opts);
     }
 
@@ -188,13 +203,14 @@ public final class ReportCommand implements Callable<Integer> {
         return record;
     }
 
-    private List<Figure> cluster(int round, int nodes, Path roundDir, PrintStream log) throws Exception {
+    private List<Figure> cluster(int round, int nodes, Map<String, String> nodeSettings, String variant,
+                                 Path roundDir, PrintStream log) throws Exception {
         List<Figure> figures = new ArrayList<>();
-        Path dir = roundDir.resolve(nodes + "-node");
-        String system = nodes == 1 ? "1 node" : nodes + " nodes";
+        Path dir = roundDir.resolve(nodes + "-node" + (variant.isEmpty() ? "" : "-variant"));
+        String system = (nodes == 1 ? "1 node" : nodes + " nodes") + variant;
         try (LocalCluster cluster = LocalCluster.open(dir, log, LocalCluster.Timeouts.DEFAULT)) {
             try {
-                cluster.up(nodes, nodeJavaOpts == null ? null : split(nodeJavaOpts), settingsMap(settings), null);
+                cluster.up(nodes, nodeJavaOpts == null ? null : split(nodeJavaOpts), nodeSettings, null);
                 String hosts = String.join(",", cluster.clientAddresses());
                 Properties load = YcsbProcess.workload('a', records, operations);
                 load.setProperty("hosts", hosts);
