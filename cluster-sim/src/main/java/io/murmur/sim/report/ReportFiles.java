@@ -153,17 +153,20 @@ final class ReportFiles {
         if (paced) {
             md.append("\nA paced phase runs at a fixed target rate (YCSB's `-target`); its latencies are measured "
                     + "from each operation's intended start, so a stall counts against every operation it "
-                    + "delayed.\n");
+                    + "delayed, leaving out the first eighth of the run (YCSB's fresh JVM reaching speed).\n");
         }
         return md.toString();
     }
 
     /**
-     * Average, p95 and p99 of {@code op} in ms: measured from each operation's intended start
-     * where the phase was paced (those are the honest ones there), else from its actual start.
+     * Average, p95 and p99 of {@code op} in ms: where the phase was paced, measured from each
+     * operation's intended start once past the warm-up (else from the intended start); where
+     * it was not, from the actual start.
      */
     private static String latencies(Map<Key, Summary> byKey, String sys, String phase, String op) {
-        if (byKey.containsKey(new Key(sys, phase, "intended " + op + " p99 us"))) {
+        if (byKey.containsKey(new Key(sys, phase, "warm intended " + op + " p99 us"))) {
+            op = "warm intended " + op;
+        } else if (byKey.containsKey(new Key(sys, phase, "intended " + op + " p99 us"))) {
             op = "intended " + op;
         }
         Summary avg = byKey.get(new Key(sys, phase, op + " avg us"));

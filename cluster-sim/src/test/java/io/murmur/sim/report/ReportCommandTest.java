@@ -59,7 +59,8 @@ class ReportCommandTest {
         assertThat(Files.readString(out.resolve("report.md"))).contains("| 3 nodes | workload c |");
         // workload A once more at half the rate it reached, latencies taken from intended starts
         String paced = "3 nodes," + ReportCommand.pacedPhase(0.5) + ",";
-        for (String metric : List.of("ops/s", "target ops/s", "intended read p99 us", "intended update p99 us")) {
+        for (String metric : List.of("ops/s", "target ops/s", "intended read p99 us", "intended update p99 us",
+                "warm intended read p99 us", "warm intended update p99 us")) {
             assertThat(medians).as(run.out()).anyMatch(l -> l.startsWith(paced + metric + ","));
         }
         assertThat(Files.readString(out.resolve("report.md"))).contains("| 3 nodes | workload a at 50% of its peak |");
