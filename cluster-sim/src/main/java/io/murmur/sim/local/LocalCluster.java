@@ -58,15 +58,22 @@ public final class LocalCluster implements AutoCloseable {
             "network.client_port", "network.peer_port", "network.seeds", "storage.data_dir");
     /**
      * JVM options of a node when none are given. Unlike {@code bin/start-node.sh} (a node
-     * with a host of its own: G1 and the C2 compiler), a local cluster's nodes share one
-     * machine with each other and with the load, where stalls of one node stall every
-     * request it takes part in: only the C1 compiler (C2 spends minutes of a core per JVM
-     * compiling, and its bursts were the longest stalls of three nodes on two cores) and
-     * ZGC (no young-collection pauses, which took 40-80 ms each there). See the README's
-     * "Local clusters: JVM options".
+     * with a host of its own: G1), a local cluster's nodes share one machine with each
+     * other and with the load, where a stall of one node stalls every request it takes
+     * part in: ZGC has no young-collection pauses (which took 40-80 ms each with the
+     * parallel collector for three nodes on two cores). When the nodes outnumber half the
+     * cores, they also run only the C1 compiler ({@link #OVERSUBSCRIBED_JVM_OPTIONS}). See
+     * the README's "Local clusters: JVM options".
      */
-    public static final String DEFAULT_JVM_OPTIONS =
-            "-Xms1g -Xmx1g -XX:+UseZGC -XX:TieredStopAtLevel=1 -XX:+AlwaysPreTouch";
+    public static final String DEFAULT_JVM_OPTIONS = "-Xms1g -Xmx1g -XX:+UseZGC -XX:+AlwaysPreTouch";
+    /**
+     * {@link #DEFAULT_JVM_OPTIONS} with the C1 compiler only, for more nodes than half the
+     * cores: C2 spends minutes of a core per JVM compiling, and with three nodes on two cores
+     * its bursts were the longest stalls (p99 a third to a half lower without it, at the
+     * same throughput). A node with cores to spare is faster with C2 (one node on two cores
+     * served 0.67 of the loopback ceiling's reads with it and 0.40-0.67 without).
+     */
+    public static final String OVERSUBSCRIBED_JVM_OPTIONS = DEFAULT_JVM_OPTIONS + " -XX:TieredStopAtLevel=1";
 
     /** How long the steps may take. */
     public record Timeouts(Duration start, Duration converge, Duration stopGrace) {
@@ -265,7 +272,8 @@ public final class LocalCluster implements AutoCloseable {
             throw new LocalClusterException("--nodes must be at least 1");
         }
         checkSettings(settings);
-        List<String> opts = jvmOptions != null ? jvmOptions : defaultJvmOptions();
+        List<String> opts = jvmOptions != null ? jvmOptions
+                : defaultJvmOptions(k, Runtime.getRuntime().availableProcessors());
         ClusterState fresh = new ClusterState(opts, new TreeMap<>(settings));
         int[] ports = freePorts(2 * k, Set.of());
         for (int i = 0; i < k; i++) {
@@ -282,10 +290,19 @@ public final class LocalCluster implements AutoCloseable {
         return state.nodes();
     }
 
-    /** {@code MURMUR_JAVA_OPTS} when set, else {@link #DEFAULT_JVM_OPTIONS}. */
-    public static List<String> defaultJvmOptions() {
-        String env = System.getenv("MURMUR_JAVA_OPTS");
-        String opts = env != null && !env.isBlank() ? env : DEFAULT_JVM_OPTIONS;
+    /**
+     * {@code MURMUR_JAVA_OPTS} when set, else for {@code nodes} nodes on {@code cores} cores
+     * {@link #OVERSUBSCRIBED_JVM_OPTIONS} when {@code 2 * nodes > cores}, else
+     * {@link #DEFAULT_JVM_OPTIONS}.
+     */
+    public static List<String> defaultJvmOptions(int nodes, int cores) {
+        return jvmOptions(System.getenv("MURMUR_JAVA_OPTS"), nodes, cores);
+    }
+
+    /** {@link #defaultJvmOptions} with {@code env} for {@code MURMUR_JAVA_OPTS} (null: unset). */
+    static List<String> jvmOptions(String env, int nodes, int cores) {
+        String opts = env != null && !env.isBlank() ? env
+                : 2 * nodes > cores ? OVERSUBSCRIBED_JVM_OPTIONS : DEFAULT_JVM_OPTIONS;
         return List.of(opts.trim().split("\\s+"));
     }
 

@@ -96,8 +96,8 @@ public final class LocalCommand implements Runnable {
         Integer nodes;
 
         @Option(names = "--java-opts", paramLabel = "OPTS", description = "JVM options of every node (default: "
-                + "MURMUR_JAVA_OPTS, else options for nodes sharing a machine: " + LocalCluster.DEFAULT_JVM_OPTIONS
-                + ").")
+                + "MURMUR_JAVA_OPTS, else " + LocalCluster.DEFAULT_JVM_OPTIONS + ", plus -XX:TieredStopAtLevel=1 "
+                + "when the nodes outnumber half the cores).")
         String javaOpts;
 
         @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A key of conf/node.yaml for every node, "

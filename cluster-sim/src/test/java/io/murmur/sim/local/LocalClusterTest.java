@@ -205,4 +205,13 @@ class LocalClusterTest {
                 .contains("error: --set storage.sync: storage.sync");
         assertThat(dir.resolve("cluster.properties")).doesNotExist();
     }
+
+    @Test
+    void nodesThatOutnumberHalfTheCoresRunOnlyTheC1CompilerUnlessMurmurJavaOptsSaysOtherwise() {
+        assertThat(LocalCluster.jvmOptions(null, 1, 2)).contains("-XX:+UseZGC").doesNotContain("-XX:TieredStopAtLevel=1");
+        assertThat(LocalCluster.jvmOptions(null, 3, 2)).contains("-XX:+UseZGC", "-XX:TieredStopAtLevel=1");
+        assertThat(LocalCluster.jvmOptions(null, 3, 8)).doesNotContain("-XX:TieredStopAtLevel=1");
+        assertThat(LocalCluster.jvmOptions(" ", 3, 2)).contains("-XX:TieredStopAtLevel=1");
+        assertThat(LocalCluster.jvmOptions("-Xmx2g -XX:+UseG1GC", 3, 2)).containsExactly("-Xmx2g", "-XX:+UseG1GC");
+    }
 }
