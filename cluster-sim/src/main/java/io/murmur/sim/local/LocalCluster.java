@@ -71,7 +71,7 @@ public final class LocalCluster implements AutoCloseable {
      * cores: C2 spends minutes of a core per JVM compiling, and with three nodes on two cores
      * its bursts were the longest stalls (p99 a third to a half lower without it, at the
      * same throughput). A node with cores to spare is faster with C2 (one node on two cores
-     * served 0.67 of the loopback ceiling's reads with it and 0.40-0.67 without).
+     * served 0.56-0.74 of the loopback ceiling's reads with it and 0.40-0.67 without).
      */
     public static final String OVERSUBSCRIBED_JVM_OPTIONS = DEFAULT_JVM_OPTIONS + " -XX:TieredStopAtLevel=1";
 

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * meanwhile starts late, and in a 40-second run those few hundred operations alone set the
  * p99 from intended start (a single-node run showed p95 10 ms and p99 178 ms, the worst
  * operations all in the first second). YCSB 0.17 has no warm-up of its own. The last
- * thread's cleanup prints the figures in YCSB's summary format, e.g.
+ * thread's cleanup prints the figures (not a shutdown hook: YCSB's exporter closes standard
+ * output when it is done) in YCSB's summary format, e.g.
  * {@code [WARM-Intended-READ], 99thPercentileLatency(us), 4211}, for the harness to parse.
  */
 public final class PacedYcsbClient extends DB {

@@ -5,7 +5,10 @@ import io.murmur.sim.local.LocalCluster;
 import io.murmur.sim.ycsb.FieldCodec;
 import io.murmur.sim.ycsb.MurmurYcsbClient;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -93,6 +96,9 @@ public final class ReportCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "workload a at %.0f%% of its peak", share * 100);
     }
 
+    @Spec
+    CommandSpec spec;
+
     /** One measured figure of one round. */
     record Figure(int round, String system, String phase, String metric, double value) {
     }
@@ -108,6 +114,12 @@ public final class ReportCommand implements Callable<Integer> {
         }
         if (periodic == null) {
             periodic = !quick;
+        }
+        if (!(pacedShare >= 0 && pacedShare <= 1)) {
+            throw new ParameterException(spec.commandLine(), "--paced-share must be between 0 and 1, not " + pacedShare);
+        }
+        if (pacedSeconds < 1) {
+            throw new ParameterException(spec.commandLine(), "--paced-seconds must be at least 1, not " + pacedSeconds);
         }
         PrintStream log = System.out;
         Path work = workDir != null ? workDir : Files.createTempDirectory("murmur-report");
@@ -300,18 +312,11 @@ public final class ReportCommand implements Callable<Integer> {
         figures.add(new Figure(round, system, phase, "ops/s", r.number("[OVERALL], Throughput(ops/sec)")));
         figures.add(new Figure(round, system, phase, "failures", r.failures()));
         for (String op : List.of("READ", "UPDATE", "INSERT")) {
-            if (r.summary().containsKey("[" + op + "], Operations")) {
-                String o = op.toLowerCase(Locale.ROOT);
-                figures.add(new Figure(round, system, phase, o + " avg us", r.number("[" + op + "], AverageLatency(us)")));
-                figures.add(new Figure(round, system, phase, o + " p95 us",
-                        r.number("[" + op + "], 95thPercentileLatency(us)")));
-                figures.add(new Figure(round, system, phase, o + " p99 us",
-                        r.number("[" + op + "], 99thPercentileLatency(us)")));
-            }
-            for (String kind : List.of("Intended", "WARM-Intended")) {
-                String section = "[" + kind + "-" + op + "]";
+            // YCSB's sections "[READ]" and "[Intended-READ]", and PacedYcsbClient's "[WARM-Intended-READ]"
+            for (String kind : List.of("", "Intended-", "WARM-Intended-")) {
+                String section = "[" + kind + op + "]";
                 if (r.summary().containsKey(section + ", Operations")) {
-                    String o = kind.toLowerCase(Locale.ROOT).replace('-', ' ') + " " + op.toLowerCase(Locale.ROOT);
+                    String o = (kind.toLowerCase(Locale.ROOT).replace('-', ' ') + op.toLowerCase(Locale.ROOT));
                     figures.add(new Figure(round, system, phase, o + " avg us",
                             r.number(section + ", AverageLatency(us)")));
                     figures.add(new Figure(round, system, phase, o + " p95 us",

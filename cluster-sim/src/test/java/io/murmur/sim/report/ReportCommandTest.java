@@ -67,6 +67,18 @@ class ReportCommandTest {
     }
 
     @Test
+    void aPacedShareOrLengthOutOfRangeIsRefusedBeforeAnythingRuns() {
+        for (String[] bad : List.of(new String[] {"--paced-share", "1.5"}, new String[] {"--paced-share", "-0.1"},
+                new String[] {"--paced-seconds", "0"})) {
+            Path out = dir.resolve("out-" + bad[0] + bad[1]);
+            Run run = run("report", "--quick", bad[0], bad[1], "--out", out.toString(), "--work-dir",
+                    dir.resolve("work").toString());
+            assertThat(run.exit()).as(String.join(" ", bad)).isEqualTo(2);
+            assertThat(out).doesNotExist();
+        }
+    }
+
+    @Test
     void faultsRunLosesNoAcknowledgedInsert() throws Exception {
         Path out = dir.resolve("out");
         Run run = run("report", "faults", "--seconds", "12", "--kill-at", "3", "--down-for", "3",
