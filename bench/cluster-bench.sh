@@ -2,21 +2,25 @@
 # The replication benchmark: 50/50 get/put with 1 KiB values against one node and against
 # a three-node cluster (N=3, R=W=2), in the same run, next to the loopback ceiling.
 #
-# usage: bench/cluster-bench.sh [ROUNDS] [SECONDS] [WARMUP_SECONDS]
+# usage: bench/cluster-bench.sh [ROUNDS] [SECONDS] [WARMUP_SECONDS] [INITIAL_WARMUP_SECONDS]
 #
 # MURMUR_BENCH_SET="KEY=VALUE ..." sets config keys on every node (e.g.
 # "storage.sync=periodic").
 #
 # Starts four nodes on loopback (one alone, three joined into a cluster) under a temp
-# dir, and runs ROUNDS rounds (default 3); each round measures the ceiling, then the
-# single node, then the cluster, for SECONDS each (default 8) after WARMUP_SECONDS of
-# unmeasured load (default 3). Prints each round and the medians, and stops every node it
-# started.
+# dir. One client process then runs ROUNDS rounds (default 3); each round measures the
+# ceiling, then the single node, then the cluster, for SECONDS each (default 8) after
+# WARMUP_SECONDS of unmeasured load (default 3). Before its first measurement each target
+# gets INITIAL_WARMUP_SECONDS of unmeasured load instead (default 45): on two cores, three
+# node processes and the client take about that long to compile their hot code, and a
+# cluster measured sooner is measured mostly compiling. Prints each round and the medians
+# of the ratios, and stops every node it started.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rounds=${1:-3}
 seconds=${2:-8}
 warmup=${3:-3}
+initial_warmup=${4:-45}
 work=$(mktemp -d "${TMPDIR:-/tmp}/murmur-bench.XXXXXX")
 pids=()
 stop_all() {
@@ -56,31 +60,6 @@ for _ in $(seq 120); do
 done
 bin/murmur --host 127.0.0.1:$((base + 10)) status
 
-common=(bench --ops mixed --read-ratio 0.5 --value-bytes 1024 --keys 10000 --concurrency 16
-        --duration "$seconds" --warmup "$warmup" --seed 7)
-for r in $(seq "$rounds"); do
-  echo "== round $r of $rounds: ceiling and single node"
-  bin/murmur --host 127.0.0.1:$base "${common[@]}" --ceiling --csv "$work/single.csv"
-  echo "== round $r of $rounds: three-node cluster (N=3, R=W=2)"
-  bin/murmur --host "$cluster" "${common[@]}" --csv "$work/cluster.csv"
-done
-
-echo
-echo "medians of $rounds rounds (ops/s, p50 and p99 in microseconds):"
-median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-row() { # label file target
-  local f=$2 t=$3
-  local ops p50 p99 err
-  ops=$(awk -F, -v t="$t" 'NR > 1 && $2 == t {print $11}' "$f" | median)
-  p50=$(awk -F, -v t="$t" 'NR > 1 && $2 == t {print $12}' "$f" | median)
-  p99=$(awk -F, -v t="$t" 'NR > 1 && $2 == t {print $13}' "$f" | median)
-  err=$(awk -F, -v t="$t" 'NR > 1 && $2 == t {s += $16} END {print s + 0}' "$f")
-  printf '%-28s %10.0f %8.0f %8.0f %8d\n' "$1" "$ops" "$p50" "$p99" "$err"
-  echo "$ops" > "$work/$1.ops"
-}
-printf '%-28s %10s %8s %8s %8s\n' target ops/s p50 p99 errors
-row ceiling "$work/single.csv" ceiling
-row single-node "$work/single.csv" node
-row three-nodes "$work/cluster.csv" node
-awk -v c="$(cat "$work/ceiling.ops")" -v s="$(cat "$work/single-node.ops")" -v t="$(cat "$work/three-nodes.ops")" \
-  'BEGIN {printf "single/ceiling %.3f, three-nodes/single %.3f, three-nodes/ceiling %.3f\n", s / c, t / s, t / c}'
+bin/murmur bench --ops mixed --read-ratio 0.5 --value-bytes 1024 --keys 10000 --concurrency 16 \
+  --duration "$seconds" --warmup "$warmup" --initial-warmup "$initial_warmup" --rounds "$rounds" --seed 7 \
+  --ceiling --target single-node=127.0.0.1:$base --target three-nodes="$cluster"

@@ -25,11 +25,16 @@ import picocli.CommandLine.Option;
                     + "(from issue to completion) and error counts.",
             "With --ceiling, first measures an in-process server that answers at once with replies of a "
                     + "node's size, using the same client and loop, then the node, and prints node/ceiling: "
-                    + "the share of the client-and-network ceiling the node reaches."
+                    + "the share of the client-and-network ceiling the node reaches.",
+            "With --target, measures several clusters in one run, one after another each round, and prints "
+                    + "each one's ops/s against the first's. One client process measures them all, so none "
+                    + "of them is measured while the client itself is still being compiled."
         })
 final class BenchCommand extends MurmurCommand {
     static final String CSV_HEADER = "time,target,ops,read_ratio,concurrency,connections,value_bytes,keys,"
             + "duration_s,seed,ops_per_s,p50_us,p99_us,p999_us,max_us,errors";
+    static final String CEILING = "ceiling";
+    static final String NODE = "node";
 
     @Option(names = "--ops", paramLabel = "get|put|mixed", defaultValue = "mixed",
             converter = WorkloadConverter.class,
@@ -64,6 +69,16 @@ final class BenchCommand extends MurmurCommand {
             description = "Unmeasured load before measuring (default: ${DEFAULT-VALUE}).")
     int warmupSeconds;
 
+    @Option(names = "--initial-warmup", paramLabel = "SECONDS",
+            description = "Unmeasured load on each target before its first measurement, in place of --warmup: "
+                    + "time for the nodes' and the client's compilers to finish (default: as --warmup).")
+    Integer initialWarmupSeconds;
+
+    @Option(names = "--target", paramLabel = "LABEL=HOST:PORT[,HOST:PORT...]",
+            description = "A cluster to measure, named LABEL in the results; repeatable, measured in the "
+                    + "order given. Replaces --host.")
+    List<String> targetSpecs = new ArrayList<>();
+
     @Option(names = "--preload", negatable = true,
             description = "Write every key once before measuring (default: on for get and mixed).")
     Boolean preload;
@@ -96,36 +111,38 @@ final class BenchCommand extends MurmurCommand {
                 concurrency, connections, valueBytes, keys, warmupSeconds, durationSeconds, runSeed));
         out.flush();
 
+        List<Target> targets = targets();
         List<BenchResult> results = new ArrayList<>();
-        List<Double> ratios = new ArrayList<>();
         boolean load = preload != null ? preload : workload != LoadLoop.Workload.PUT;
         for (int round = 1; round <= rounds; round++) {
+            int warmup = round == 1 && initialWarmupSeconds != null ? initialWarmupSeconds : warmupSeconds;
             List<BenchResult> roundResults = new ArrayList<>();
             if (ceiling || ceilingOnly) {
                 try (CeilingServer server = CeilingServer.start(valueBytes);
                      MurmurClient client = murmur.connect(List.of(server.address()), connections, true)) {
-                    roundResults.add(measure("ceiling", client, false, runSeed + round, err));
+                    roundResults.add(measure(CEILING, client, false, warmup, runSeed + round, err));
                 }
             }
             if (!ceilingOnly) {
-                try (MurmurClient client = murmur.connect(murmur.hostList(), connections, true)) {
-                    roundResults.add(measure("node", client, load && round == 1, runSeed + round, err));
+                for (Target target : targets) {
+                    try (MurmurClient client = murmur.connect(target.hosts(), connections, true)) {
+                        roundResults.add(measure(target.label(), client, load && round == 1, warmup,
+                                runSeed + round, err));
+                    }
                 }
             }
             if (rounds > 1) {
                 out.println("round " + round + ":");
             }
             printTable(out, roundResults);
-            if (roundResults.size() == 2 && roundResults.get(0).opsPerSecond() > 0) {
-                double ratio = roundResults.get(1).opsPerSecond() / roundResults.get(0).opsPerSecond();
-                ratios.add(ratio);
-                out.println(String.format(Locale.ROOT, "node/ceiling ops/s: %.3f", ratio));
+            for (String ratio : ratios(roundResults)) {
+                out.println(ratio + String.format(Locale.ROOT, " ops/s: %.3f", ratio(roundResults, ratio)));
             }
             out.flush();
             results.addAll(roundResults);
         }
         if (rounds > 1) {
-            printMedians(out, results, ratios);
+            printMedians(out, results);
         }
         out.flush();
         if (csv != null) {
@@ -140,16 +157,13 @@ final class BenchCommand extends MurmurCommand {
         return Murmur.EXIT_OK;
     }
 
-    /** Median ops/s and latency percentiles per target over the rounds, and the median ratio. */
-    private static void printMedians(PrintWriter out, List<BenchResult> results, List<Double> ratios) {
+    /** Median ops/s and latency percentiles per target over the rounds, and the median of each ratio. */
+    private static void printMedians(PrintWriter out, List<BenchResult> results) {
         out.println("medians over the rounds:");
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"target", "ops/s", "p50(us)", "p99(us)", "p999(us)"});
-        for (String target : List.of("ceiling", "node")) {
+        for (String target : results.stream().map(BenchResult::target).distinct().toList()) {
             List<BenchResult> mine = results.stream().filter(r -> r.target().equals(target)).toList();
-            if (mine.isEmpty()) {
-                continue;
-            }
             rows.add(new String[] {target,
                 String.format(Locale.ROOT, "%.0f", median(mine.stream().map(BenchResult::opsPerSecond).toList())),
                 String.format(Locale.ROOT, "%.0f", median(mine.stream().map(r -> (double) r.p50Micros()).toList())),
@@ -157,12 +171,73 @@ final class BenchCommand extends MurmurCommand {
                 String.format(Locale.ROOT, "%.0f", median(mine.stream().map(r -> (double) r.p999Micros()).toList()))});
         }
         InfoCommand.printTable(out, rows);
-        if (!ratios.isEmpty()) {
-            out.println(String.format(Locale.ROOT, "node/ceiling ops/s, median of %d rounds: %.3f (min %.3f, max %.3f)",
-                    ratios.size(), median(ratios), ratios.stream().mapToDouble(d -> d).min().orElse(0),
-                    ratios.stream().mapToDouble(d -> d).max().orElse(0)));
+        int perRound = (int) results.stream().map(BenchResult::target).distinct().count();
+        List<List<BenchResult>> byRound = new ArrayList<>();
+        for (int i = 0; i + perRound <= results.size(); i += perRound) {
+            byRound.add(results.subList(i, i + perRound));
+        }
+        for (String name : ratios(byRound.get(0))) {
+            List<Double> values = byRound.stream().map(round -> ratio(round, name)).toList();
+            out.println(String.format(Locale.ROOT, "%s ops/s, median of %d rounds: %.3f (min %.3f, max %.3f)",
+                    name, values.size(), median(values), values.stream().mapToDouble(d -> d).min().orElse(0),
+                    values.stream().mapToDouble(d -> d).max().orElse(0)));
         }
     }
+
+    /**
+     * The ratios a round's results are compared by, as "a/b" names: every target against the
+     * ceiling when there is one, and every later target against the first.
+     */
+    static List<String> ratios(List<BenchResult> round) {
+        List<String> names = new ArrayList<>();
+        List<String> measured = round.stream().map(BenchResult::target).filter(t -> !t.equals(CEILING)).toList();
+        if (round.stream().anyMatch(r -> r.target().equals(CEILING))) {
+            measured.forEach(t -> names.add(t + "/" + CEILING));
+        }
+        for (int i = 1; i < measured.size(); i++) {
+            names.add(measured.get(i) + "/" + measured.get(0));
+        }
+        return names;
+    }
+
+    /** The ratio named "a/b" of a round: a's ops/s over b's, 0 when b did nothing. */
+    static double ratio(List<BenchResult> round, String name) {
+        int slash = name.lastIndexOf('/');
+        double over = opsOf(round, name.substring(0, slash));
+        double under = opsOf(round, name.substring(slash + 1));
+        return under > 0 ? over / under : 0;
+    }
+
+    private static double opsOf(List<BenchResult> round, String target) {
+        return round.stream().filter(r -> r.target().equals(target)).findFirst()
+                .map(BenchResult::opsPerSecond).orElse(0.0);
+    }
+
+    /** The clusters to measure: the --target ones, or --host named "node". */
+    List<Target> targets() {
+        if (targetSpecs.isEmpty()) {
+            return List.of(new Target(NODE, murmur.hostList()));
+        }
+        List<Target> targets = new ArrayList<>();
+        for (String spec : targetSpecs) {
+            int eq = spec.indexOf('=');
+            String label = eq < 0 ? "" : spec.substring(0, eq).trim();
+            List<String> hosts = eq < 0 ? List.of() : java.util.Arrays.stream(spec.substring(eq + 1).split(","))
+                    .map(String::trim).filter(h -> !h.isEmpty()).toList();
+            if (label.isEmpty() || hosts.isEmpty() || label.contains("/") || label.contains(",")) {
+                throw usage("--target must be LABEL=HOST:PORT[,HOST:PORT...] with a label free of '/' and ','"
+                        + " but was '" + spec + "'");
+            }
+            if (label.equals(CEILING) || targets.stream().anyMatch(t -> t.label().equals(label))) {
+                throw usage("--target labels must differ from each other and from '" + CEILING + "': " + label);
+            }
+            targets.add(new Target(label, hosts));
+        }
+        return targets;
+    }
+
+    /** A cluster measured under a label. */
+    record Target(String label, List<String> hosts) { }
 
     static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
@@ -181,22 +256,29 @@ final class BenchCommand extends MurmurCommand {
         if (concurrency < 1 || connections < 1 || keys < 1 || valueBytes < 0) {
             throw usage("--concurrency, --connections and --keys must be at least 1, --value-bytes at least 0");
         }
-        if (durationSeconds < 1 || warmupSeconds < 0) {
-            throw usage("--duration must be at least 1 and --warmup at least 0");
+        if (durationSeconds < 1 || warmupSeconds < 0 || (initialWarmupSeconds != null && initialWarmupSeconds < 0)) {
+            throw usage("--duration must be at least 1, --warmup and --initial-warmup at least 0");
         }
+        if (!targetSpecs.isEmpty() && !murmur.hosts.isEmpty()) {
+            throw usage("--target replaces --host: give one or the other");
+        }
+        if (!targetSpecs.isEmpty() && ceilingOnly) {
+            throw usage("--ceiling-only measures no target: drop --target or --ceiling-only");
+        }
+        targets();
     }
 
     private static CliFailure usage(String message) {
         return new CliFailure("USAGE", message, Murmur.EXIT_USAGE);
     }
 
-    private BenchResult measure(String target, MurmurClient client, boolean load, long runSeed, PrintWriter progress)
-            throws Exception {
+    private BenchResult measure(String target, MurmurClient client, boolean load, int warmup, long runSeed,
+                                PrintWriter progress) throws Exception {
         LoadLoop loop = new LoadLoop(client, workload, readRatio, concurrency, keys, valueBytes, runSeed);
         if (load) {
             loop.preload(progress);
         }
-        return loop.run(target, Duration.ofSeconds(warmupSeconds), Duration.ofSeconds(durationSeconds), progress);
+        return loop.run(target, Duration.ofSeconds(warmup), Duration.ofSeconds(durationSeconds), progress);
     }
 
     private static void printTable(PrintWriter out, List<BenchResult> results) {

@@ -385,6 +385,43 @@ class MurmurCliTest {
     }
 
     @Test
+    void benchMeasuresEveryTargetEachRoundAndComparesLaterOnesWithTheFirst(@TempDir Path dir) throws IOException {
+        FakeNode one = node(FakeNode.start());
+        FakeNode other = node(FakeNode.start());
+        Path csv = dir.resolve("bench.csv");
+
+        Run bench = run("bench", "--target", "single=" + one.address(), "--target", "pair=" + other.address(),
+                "--rounds", "2", "--duration", "1", "--warmup", "0", "--initial-warmup", "1", "--keys", "50",
+                "--concurrency", "2", "--csv", csv.toString());
+
+        assertThat(bench.exit()).as(bench.err()).isZero();
+        assertThat(bench.out()).contains("round 1:", "round 2:", "pair/single ops/s: ",
+                "pair/single ops/s, median of 2 rounds: ");
+        assertThat(bench.out()).doesNotContain("ceiling");
+        // the first round warms each target for --initial-warmup before measuring, the second does not
+        assertThat(bench.err()).contains("[single warmup", "[pair warmup");
+        List<String> rows = Files.readAllLines(csv);
+        assertThat(rows.subList(1, rows.size())).extracting(r -> r.split(",")[1])
+                .containsExactly("single", "pair", "single", "pair");
+        assertThat(one.allRequests()).isNotEmpty();
+        assertThat(other.allRequests()).isNotEmpty();
+    }
+
+    @Test
+    void benchRefusesTargetsItCannotName() {
+        Run both = run("--host", "127.0.0.1:1", "bench", "--target", "a=127.0.0.1:2");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).startsWith("error: USAGE: --target replaces --host");
+        assertThat(run("bench", "--target", "127.0.0.1:2").err()).startsWith("error: USAGE: --target must be LABEL=");
+        assertThat(run("bench", "--target", "a=").err()).startsWith("error: USAGE: --target must be LABEL=");
+        assertThat(run("bench", "--target", "a/b=127.0.0.1:2").exit()).isEqualTo(2);
+        assertThat(run("bench", "--target", "a=127.0.0.1:2", "--target", "a=127.0.0.1:3").err())
+                .startsWith("error: USAGE: --target labels must differ");
+        assertThat(run("bench", "--target", "ceiling=127.0.0.1:2").exit()).isEqualTo(2);
+        assertThat(run("bench", "--initial-warmup", "-1").err()).startsWith("error: USAGE: --duration must be");
+    }
+
+    @Test
     void benchFailsWhenNothingSucceeds() throws IOException {
         Run bench = run("--host", "127.0.0.1:" + deadPort(), "bench", "--duration", "1", "--warmup", "0",
                 "--ops", "put");

@@ -2,9 +2,11 @@ package io.murmur.antientropy;
 
 import io.murmur.ring.Token;
 import io.murmur.runtime.Storage;
+import io.murmur.runtime.StorageException;
 import io.murmur.version.VersionedRecord;
 
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -53,6 +55,11 @@ public final class TrackedStorage implements Storage {
     @Override
     public void sync() {
         delegate.sync();
+    }
+
+    @Override
+    public void syncThen(Consumer<StorageException> then) {
+        delegate.syncThen(then);
     }
 
     private VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change, boolean deferred) {

@@ -240,14 +240,13 @@ public final class Replication {
             send(e.getKey(), message(id).setStore(store));
         }
         // this node's copy becomes durable while the others travel; it counts once it is
-        String syncError = null;
-        try {
-            storage.sync();
-        } catch (StorageException e) {
-            stats.failed.incrementAndGet();
-            syncError = "storage error: " + e.getMessage(); // like a replica that failed to store
-        }
-        request.selfStored(syncError, selfIsReplica);
+        storage.syncThen(failure -> {
+            if (failure != null) {
+                stats.failed.incrementAndGet();
+            }
+            // a failed sync counts like a replica that failed to store
+            request.selfStored(failure == null ? null : "storage error: " + failure.getMessage(), selfIsReplica);
+        });
     }
 
     /**
@@ -486,17 +485,35 @@ public final class Replication {
         }
         byte[] key = store.getKey().toByteArray();
         VersionedRecord record = RecordCodec.fromMessage(store.getRecord());
-        StoreAck.Builder ack = StoreAck.newBuilder();
-        try {
-            String target = store.getHintFor();
-            if (!target.isEmpty() && !target.equals(self)) {
+        String target = store.getHintFor();
+        if (!target.isEmpty() && !target.equals(self)) {
+            StoreAck.Builder ack = StoreAck.newBuilder();
+            try {
                 if (storeHint(target, key, record)) {
                     ack.setOk(true);
                 } else {
                     ack.setOk(false).setError("hints for " + target + " are full");
                 }
+            } catch (StorageException e) {
+                ack.setOk(false).setError("storage error: " + e.getMessage());
+            }
+            reply(message, ReplicaMessage.newBuilder().setStoreAck(ack));
+            return;
+        }
+        try {
+            storage.updateDeferred(key, current -> purgedIfExpired(key, current).merge(record));
+        } catch (StorageException e) {
+            reply(message, ReplicaMessage.newBuilder().setStoreAck(StoreAck.newBuilder().setOk(false)
+                    .setError("storage error: " + e.getMessage())));
+            return;
+        }
+        // acknowledged once durable; the request thread goes on meanwhile, and stores that
+        // arrive together share the fsync
+        storage.syncThen(failure -> {
+            StoreAck.Builder ack = StoreAck.newBuilder();
+            if (failure != null) {
+                ack.setOk(false).setError("storage error: " + failure.getMessage());
             } else {
-                storage.update(key, current -> purgedIfExpired(key, current).merge(record));
                 ack.setOk(true);
                 if (store.getKind() == StoreKind.HINT_REPLAY) {
                     stats.hintsReceived.incrementAndGet();
@@ -504,10 +521,8 @@ public final class Replication {
                     stats.repairsReceived.incrementAndGet();
                 }
             }
-        } catch (StorageException e) {
-            ack.setOk(false).setError("storage error: " + e.getMessage());
-        }
-        reply(message, ReplicaMessage.newBuilder().setStoreAck(ack));
+            reply(message, ReplicaMessage.newBuilder().setStoreAck(ack));
+        });
     }
 
     private void onStoreAck(ReplicaMessage message) {

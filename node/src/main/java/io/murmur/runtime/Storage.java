@@ -2,6 +2,7 @@ package io.murmur.runtime;
 
 import io.murmur.version.VersionedRecord;
 
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -49,6 +50,26 @@ public interface Storage extends AutoCloseable {
      * store syncing every write, fsyncs the write-ahead log once. The default does nothing.
      */
     default void sync() throws StorageException {
+    }
+
+    /**
+     * Calls {@code then} once every change made before this call is as durable as
+     * {@link #update} makes one: with {@code null}, or with the failure that kept it from
+     * being so. For a caller that answers once its write is durable (a write's coordinator,
+     * a replica storing a copy): it hands on the answer instead of holding a thread while
+     * the disk syncs, and calls that arrive together share one fsync.
+     *
+     * <p>{@code then} may run on another thread, later, and must not block. The default
+     * calls {@link #sync}, then {@code then}, on this thread.
+     */
+    default void syncThen(Consumer<StorageException> then) {
+        StorageException failure = null;
+        try {
+            sync();
+        } catch (StorageException e) {
+            failure = e;
+        }
+        then.accept(failure);
     }
 
     /** Receives records from {@link #scan}. */

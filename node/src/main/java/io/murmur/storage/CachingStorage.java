@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -126,6 +127,12 @@ public final class CachingStorage implements Storage {
     public void sync() {
         ensureOpen();
         delegate.sync();
+    }
+
+    @Override
+    public void syncThen(Consumer<StorageException> then) {
+        ensureOpen();
+        delegate.syncThen(then);
     }
 
     private VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change, boolean deferred) {

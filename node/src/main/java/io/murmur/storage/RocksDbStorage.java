@@ -31,12 +31,14 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -96,13 +98,17 @@ public final class RocksDbStorage implements Storage {
     /** Null in ALWAYS mode. */
     private final ScheduledExecutorService walSyncer;
     private final Object closeMonitor = new Object();
-    /** Group commit of {@link #sync}: tickets taken, tickets covered by a finished fsync. */
+    /**
+     * Group commit in {@code always} mode: callbacks of {@link #syncThen} waiting for the
+     * next fsync, made by {@link #groupSyncer}. Guarded by {@link #groupSync}.
+     */
     private final ReentrantLock groupSync = new ReentrantLock();
-    private final Condition syncDone = groupSync.newCondition();
-    private long syncTickets;
-    private long syncedThrough;
-    private boolean syncing;
+    private final Condition syncWanted = groupSync.newCondition();
+    private List<Consumer<StorageException>> syncWaiting = new ArrayList<>();
+    private boolean groupSyncStopping;
     private long groupSyncCount;
+    /** Null in {@code periodic} mode. */
+    private final Thread groupSyncer;
     /** Runs as a group's fsync starts; tests hold it to let callers queue up. */
     volatile Runnable beforeGroupFsync = () -> { };
 
@@ -139,8 +145,12 @@ public final class RocksDbStorage implements Storage {
             });
             walSyncer.scheduleWithFixedDelay(this::syncWal, options.syncIntervalMillis(),
                     options.syncIntervalMillis(), TimeUnit.MILLISECONDS);
+            groupSyncer = null;
         } else {
             walSyncer = null;
+            groupSyncer = new Thread(this::runGroupSyncs, "murmur-storage-group-sync");
+            groupSyncer.setDaemon(true);
+            groupSyncer.start();
         }
     }
 
@@ -302,10 +312,7 @@ public final class RocksDbStorage implements Storage {
     /**
      * In {@code always} mode, returns once the write-ahead log is fsynced past every write
      * that finished before this call; in {@code periodic} mode the schedule does that.
-     *
-     * <p>Calls share fsyncs (group commit): one caller at a time fsyncs, and it covers
-     * every caller that arrived before it started; callers that arrive meanwhile wait and
-     * are covered by the next one. So a burst of writers pays about two fsyncs, not one each.
+     * Shares fsyncs with every other caller, as {@link #syncThen} does.
      *
      * @throws StorageException if the fsync this caller waited for failed (a later call
      *         tries again)
@@ -315,37 +322,90 @@ public final class RocksDbStorage implements Storage {
         if (options.syncMode() != SyncMode.ALWAYS) {
             return;
         }
+        if (Thread.currentThread() == groupSyncer) { // a callback that syncs: it would wait for itself
+            syncWalNow();
+            return;
+        }
+        CompletableFuture<StorageException> done = new CompletableFuture<>();
+        syncThen(done::complete);
+        StorageException failure = done.join();
+        if (failure != null) {
+            throw new StorageException(failure.getMessage(), failure);
+        }
+    }
+
+    /**
+     * In {@code always} mode, queues {@code then} for the next fsync of the write-ahead log
+     * and returns at once. One thread makes the fsyncs, one at a time, and each covers
+     * every caller queued before it started; callers that arrive during an fsync share the
+     * next one. So under load an fsync covers as many writes as arrived while the last one
+     * ran, and no request thread waits for the disk. Callbacks run on that thread, in the
+     * order they were queued. In {@code periodic} mode, calls {@code then} at once: the
+     * schedule makes writes durable.
+     *
+     * <p>After {@link #close} has begun, calls {@code then} at once with a failure.
+     */
+    @Override
+    public void syncThen(Consumer<StorageException> then) {
+        Objects.requireNonNull(then, "then");
+        if (options.syncMode() != SyncMode.ALWAYS) {
+            then.accept(null);
+            return;
+        }
         groupSync.lock();
         try {
-            long ticket = ++syncTickets;
-            while (syncedThrough < ticket) {
-                if (syncing) {
-                    syncDone.awaitUninterruptibly();
-                    continue;
-                }
-                // lead: this fsync starts after every ticket taken so far, so it covers them all
-                syncing = true;
-                long covers = syncTickets;
-                StorageException failure = null;
-                groupSync.unlock();
-                try {
-                    beforeGroupFsync.run();
-                    syncWalNow();
-                } catch (StorageException e) {
-                    failure = e;
-                } finally {
-                    groupSync.lock();
-                    syncing = false;
-                    syncDone.signalAll();
-                }
-                if (failure != null) {
-                    throw failure; // waiters of this group try again, with a new leader
-                }
-                groupSyncCount++;
-                syncedThrough = Math.max(syncedThrough, covers);
+            if (!groupSyncStopping) {
+                syncWaiting.add(then);
+                syncWanted.signal();
+                return;
             }
         } finally {
             groupSync.unlock();
+        }
+        then.accept(new StorageException("storage in " + dir + " is closed"));
+    }
+
+    /** The group syncer: fsyncs while callbacks wait, then calls them; drains them at close. */
+    private void runGroupSyncs() {
+        while (true) {
+            List<Consumer<StorageException>> batch;
+            groupSync.lock();
+            try {
+                while (syncWaiting.isEmpty() && !groupSyncStopping) {
+                    syncWanted.awaitUninterruptibly();
+                }
+                if (syncWaiting.isEmpty()) {
+                    return;
+                }
+                batch = syncWaiting;
+                syncWaiting = new ArrayList<>();
+            } finally {
+                groupSync.unlock();
+            }
+            StorageException failure = null;
+            try {
+                beforeGroupFsync.run();
+                syncWalNow();
+            } catch (StorageException e) {
+                failure = e; // this group fails; the next one tries again
+            } catch (RuntimeException e) {
+                failure = new StorageException("cannot sync the write-ahead log of " + dir + ": " + e, e);
+            }
+            if (failure == null) {
+                groupSync.lock();
+                try {
+                    groupSyncCount++;
+                } finally {
+                    groupSync.unlock();
+                }
+            }
+            for (Consumer<StorageException> then : batch) {
+                try {
+                    then.accept(failure);
+                } catch (RuntimeException e) {
+                    log.error("a caller's step after a write-ahead log sync of {} failed", dir, e);
+                }
+            }
         }
     }
 
@@ -361,17 +421,17 @@ public final class RocksDbStorage implements Storage {
         }
     }
 
-    /** Callers of {@link #sync} waiting for an fsync in progress to end. */
+    /** Callers of {@link #sync} and {@link #syncThen} queued for the next fsync. */
     int syncWaiters() {
         groupSync.lock();
         try {
-            return groupSync.getWaitQueueLength(syncDone);
+            return syncWaiting.size();
         } finally {
             groupSync.unlock();
         }
     }
 
-    /** How many fsyncs {@link #sync} has made: fewer than its calls when they overlap. */
+    /** How many group fsyncs have been made: fewer than the calls they covered when those overlap. */
     public long groupSyncs() {
         groupSync.lock();
         try {
@@ -627,6 +687,24 @@ public final class RocksDbStorage implements Storage {
                 return;
             }
             closeStarted = true;
+            if (groupSyncer != null) {
+                groupSync.lock();
+                try {
+                    groupSyncStopping = true;
+                    syncWanted.signal();
+                } finally {
+                    groupSync.unlock();
+                }
+                try {
+                    // it makes the fsync owed to every caller queued so far, then ends
+                    groupSyncer.join(SYNC_SHUTDOWN_WAIT_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (groupSyncer.isAlive()) {
+                    log.warn("write-ahead log group sync of {} still running at close", dir);
+                }
+            }
             if (walSyncer != null) {
                 walSyncer.shutdown();
                 try {
