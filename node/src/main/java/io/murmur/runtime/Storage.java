@@ -46,6 +46,18 @@ public interface Storage extends AutoCloseable {
     }
 
     /**
+     * Stores {@code next} as the record of {@code key} (an empty record deletes it) without
+     * reading what is stored, durable after the next {@link #sync}. For a layer above that
+     * already knows the stored record, because every write passes through it (a cache),
+     * and that keeps other writes of {@code key} out meanwhile: the store then skips a
+     * read it would only repeat. The default is an {@link #updateDeferred} that ignores
+     * what it reads.
+     */
+    default void replaceDeferred(byte[] key, VersionedRecord next) throws StorageException {
+        updateDeferred(key, stored -> next);
+    }
+
+    /**
      * Makes every change so far as durable as {@link #update} makes one: with the RocksDB
      * store syncing every write, fsyncs the write-ahead log once. The default does nothing.
      */

@@ -34,7 +34,9 @@ import java.util.function.UnaryOperator;
  *
  * <p>The cache is correct only if every write of the underlying store goes through this
  * decorator. When an update fails the key's entry is dropped, so the next read goes to
- * the store for the truth.
+ * the store for the truth. The same rule lets a deferred update of a cached key change
+ * the cached record and hand the result to the store ({@link Storage#replaceDeferred}),
+ * which then need not read the record again.
  *
  * <p>Entries weigh the record's {@link VersionedRecord#weightBytes()} plus the key's
  * length plus a fixed overhead, so the bound is a memory bound, not a count. Absent keys
@@ -144,7 +146,18 @@ public final class CachingStorage implements Storage {
         try {
             VersionedRecord stored;
             try {
-                stored = deferred ? delegate.updateDeferred(key, change) : delegate.update(key, change);
+                VersionedRecord known = deferred ? cache.asMap().get(cacheKey) : null;
+                if (known != null) {
+                    // the cache holds what the store holds (every write passes here, under this
+                    // stripe): change it here, and spare the store reading it again
+                    stored = Objects.requireNonNull(change.apply(known), "change returned null");
+                    if (stored == known) {
+                        return known;
+                    }
+                    delegate.replaceDeferred(key, stored);
+                } else {
+                    stored = deferred ? delegate.updateDeferred(key, change) : delegate.update(key, change);
+                }
             } catch (RuntimeException | Error e) {
                 cache.invalidate(cacheKey);
                 throw e;

@@ -309,6 +309,27 @@ public final class RocksDbStorage implements Storage {
         return update(key, change, deferredWrites);
     }
 
+    /** Written to the write-ahead log without a read first; see {@link Storage#replaceDeferred}. */
+    @Override
+    public void replaceDeferred(byte[] key, VersionedRecord next) {
+        Objects.requireNonNull(next, "next");
+        long token = Token.of(key);
+        byte[] dataKey = dataKey(token, key);
+        lifecycle.readLock().lock();
+        try {
+            ensureOpen();
+            if (next.isEmpty()) {
+                db.delete(dataFamily, deferredWrites, dataKey);
+            } else {
+                db.put(dataFamily, deferredWrites, dataKey, RecordCodec.encode(next));
+            }
+        } catch (RocksDBException e) {
+            throw failure("write", key, e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
     /**
      * In {@code always} mode, returns once the write-ahead log is fsynced past every write
      * that finished before this call; in {@code periodic} mode the schedule does that.

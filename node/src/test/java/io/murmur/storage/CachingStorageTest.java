@@ -65,6 +65,55 @@ class CachingStorageTest {
     }
 
     @Test
+    void aDeferredUpdateOfACachedKeyHandsTheStoreTheResultWithoutItReadingTheKeyAgain() {
+        List<String> calls = new ArrayList<>();
+        InMemoryStorage inner = new InMemoryStorage();
+        Storage counting = new Storage() {
+            @Override
+            public VersionedRecord get(byte[] key) {
+                calls.add("get");
+                return inner.get(key);
+            }
+
+            @Override
+            public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
+                calls.add("update");
+                return inner.update(key, change);
+            }
+
+            @Override
+            public void replaceDeferred(byte[] key, VersionedRecord next) {
+                calls.add("replace");
+                inner.replaceDeferred(key, next);
+            }
+
+            @Override
+            public void scan(long fromToken, long toToken, RecordVisitor visitor) {
+                inner.scan(fromToken, toToken, visitor);
+            }
+
+            @Override
+            public void close() {
+                inner.close();
+            }
+        };
+        try (CachingStorage s = new CachingStorage(counting, 1 << 20, Runnable::run)) {
+            Version first = write("a", 1, "first");
+            Version second = write("a", 2, "second");
+            s.updateDeferred(bytes("k"), r -> r.add(first)); // not cached yet: the store reads it
+            assertThat(calls).containsExactly("update");
+
+            VersionedRecord stored = s.updateDeferred(bytes("k"), r -> r.add(second));
+
+            assertThat(calls).containsExactly("update", "replace");
+            assertThat(stored.siblings()).containsExactlyInAnyOrder(first, second); // concurrent: both kept
+            assertThat(inner.get(bytes("k"))).isEqualTo(stored);
+            assertThat(s.updateDeferred(bytes("k"), r -> r)).isSameAs(stored); // no change: nothing written
+            assertThat(calls).containsExactly("update", "replace");
+        }
+    }
+
+    @Test
     void readsAreCountedAsHitsAndMissesAndUpdatesFillTheCache() {
         try (CachingStorage s = new CachingStorage(new InMemoryStorage(), 1 << 20, Runnable::run)) {
             s.get(bytes("a"));

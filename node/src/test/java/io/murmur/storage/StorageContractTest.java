@@ -206,4 +206,23 @@ abstract class StorageContractTest {
         storage.sync();
         assertThat(storage.get(bytes("k"))).isEqualTo(stored);
     }
+
+    @Test
+    void replaceDeferredStoresTheRecordGivenAndAnEmptyOneDeletes() {
+        Version first = write("a", 1, "first");
+        Version second = write("b", 1, "second");
+        storage.update(bytes("k"), r -> r.add(first));
+
+        VersionedRecord replacement = VersionedRecord.of(List.of(second));
+        storage.replaceDeferred(bytes("k"), replacement);
+        storage.sync();
+        assertThat(storage.get(bytes("k"))).isEqualTo(replacement);
+
+        storage.replaceDeferred(bytes("k"), VersionedRecord.EMPTY);
+        storage.sync();
+        assertThat(storage.get(bytes("k"))).isSameAs(VersionedRecord.EMPTY);
+        List<byte[]> left = new ArrayList<>();
+        storage.scan(Long.MIN_VALUE, Long.MAX_VALUE, (token, key, record) -> left.add(key));
+        assertThat(left).isEmpty();
+    }
 }
