@@ -27,25 +27,13 @@ import static org.awaitility.Awaitility.await;
 
 class CachingStorageTest {
 
-    /** A store whose reads can be held between reading and returning, to stage races. */
-    private static final class PausingStorage implements Storage {
+    /** An in-memory store that tests override a call or two of. */
+    private static class ForwardingStorage implements Storage {
         final InMemoryStorage inner = new InMemoryStorage();
-        volatile CountDownLatch readDone;
-        volatile CountDownLatch resumeRead;
 
         @Override
         public VersionedRecord get(byte[] key) {
-            VersionedRecord r = inner.get(key);
-            CountDownLatch done = readDone;
-            if (done != null) {
-                done.countDown();
-                try {
-                    resumeRead.await(10, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return r;
+            return inner.get(key);
         }
 
         @Override
@@ -64,11 +52,31 @@ class CachingStorageTest {
         }
     }
 
+    /** A store whose reads can be held between reading and returning, to stage races. */
+    private static final class PausingStorage extends ForwardingStorage {
+        volatile CountDownLatch readDone;
+        volatile CountDownLatch resumeRead;
+
+        @Override
+        public VersionedRecord get(byte[] key) {
+            VersionedRecord r = inner.get(key);
+            CountDownLatch done = readDone;
+            if (done != null) {
+                done.countDown();
+                try {
+                    resumeRead.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return r;
+        }
+    }
+
     @Test
     void aDeferredUpdateOfACachedKeyHandsTheStoreTheResultWithoutItReadingTheKeyAgain() {
         List<String> calls = new ArrayList<>();
-        InMemoryStorage inner = new InMemoryStorage();
-        Storage counting = new Storage() {
+        ForwardingStorage counting = new ForwardingStorage() {
             @Override
             public VersionedRecord get(byte[] key) {
                 calls.add("get");
@@ -86,17 +94,8 @@ class CachingStorageTest {
                 calls.add("replace");
                 inner.replaceDeferred(key, next);
             }
-
-            @Override
-            public void scan(long fromToken, long toToken, RecordVisitor visitor) {
-                inner.scan(fromToken, toToken, visitor);
-            }
-
-            @Override
-            public void close() {
-                inner.close();
-            }
         };
+        InMemoryStorage inner = counting.inner;
         try (CachingStorage s = new CachingStorage(counting, 1 << 20, Runnable::run)) {
             Version first = write("a", 1, "first");
             Version second = write("a", 2, "second");
