@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -135,8 +136,8 @@ final class BenchCommand extends MurmurCommand {
                 out.println("round " + round + ":");
             }
             printTable(out, roundResults);
-            for (String ratio : ratios(roundResults)) {
-                out.println(ratio + String.format(Locale.ROOT, " ops/s: %.3f", ratio(roundResults, ratio)));
+            for (Ratio ratio : ratios(roundResults)) {
+                out.println(String.format(Locale.ROOT, "%s ops/s: %.3f", ratio, ratio.of(roundResults)));
             }
             out.flush();
             results.addAll(roundResults);
@@ -176,36 +177,42 @@ final class BenchCommand extends MurmurCommand {
         for (int i = 0; i + perRound <= results.size(); i += perRound) {
             byRound.add(results.subList(i, i + perRound));
         }
-        for (String name : ratios(byRound.get(0))) {
-            List<Double> values = byRound.stream().map(round -> ratio(round, name)).toList();
+        for (Ratio ratio : ratios(byRound.get(0))) {
+            List<Double> values = byRound.stream().map(ratio::of).toList();
             out.println(String.format(Locale.ROOT, "%s ops/s, median of %d rounds: %.3f (min %.3f, max %.3f)",
-                    name, values.size(), median(values), values.stream().mapToDouble(d -> d).min().orElse(0),
+                    ratio, values.size(), median(values), values.stream().mapToDouble(d -> d).min().orElse(0),
                     values.stream().mapToDouble(d -> d).max().orElse(0)));
         }
     }
 
     /**
-     * The ratios a round's results are compared by, as "a/b" names: every target against the
-     * ceiling when there is one, and every later target against the first.
+     * The ratios a round's results are compared by: every target against the ceiling when
+     * there is one, and every later target against the first.
      */
-    static List<String> ratios(List<BenchResult> round) {
-        List<String> names = new ArrayList<>();
+    static List<Ratio> ratios(List<BenchResult> round) {
+        List<Ratio> ratios = new ArrayList<>();
         List<String> measured = round.stream().map(BenchResult::target).filter(t -> !t.equals(CEILING)).toList();
         if (round.stream().anyMatch(r -> r.target().equals(CEILING))) {
-            measured.forEach(t -> names.add(t + "/" + CEILING));
+            measured.forEach(t -> ratios.add(new Ratio(t, CEILING)));
         }
         for (int i = 1; i < measured.size(); i++) {
-            names.add(measured.get(i) + "/" + measured.get(0));
+            ratios.add(new Ratio(measured.get(i), measured.get(0)));
         }
-        return names;
+        return ratios;
     }
 
-    /** The ratio named "a/b" of a round: a's ops/s over b's, 0 when b did nothing. */
-    static double ratio(List<BenchResult> round, String name) {
-        int slash = name.lastIndexOf('/');
-        double over = opsOf(round, name.substring(0, slash));
-        double under = opsOf(round, name.substring(slash + 1));
-        return under > 0 ? over / under : 0;
+    /** One target's ops/s over another's. */
+    record Ratio(String over, String under) {
+        /** Its value in {@code round}: 0 when {@code under} did nothing. */
+        double of(List<BenchResult> round) {
+            double u = opsOf(round, under);
+            return u > 0 ? opsOf(round, over) / u : 0;
+        }
+
+        @Override
+        public String toString() {
+            return over + "/" + under;
+        }
     }
 
     private static double opsOf(List<BenchResult> round, String target) {
@@ -222,7 +229,7 @@ final class BenchCommand extends MurmurCommand {
         for (String spec : targetSpecs) {
             int eq = spec.indexOf('=');
             String label = eq < 0 ? "" : spec.substring(0, eq).trim();
-            List<String> hosts = eq < 0 ? List.of() : java.util.Arrays.stream(spec.substring(eq + 1).split(","))
+            List<String> hosts = eq < 0 ? List.of() : Arrays.stream(spec.substring(eq + 1).split(","))
                     .map(String::trim).filter(h -> !h.isEmpty()).toList();
             if (label.isEmpty() || hosts.isEmpty() || label.contains("/") || label.contains(",")) {
                 throw usage("--target must be LABEL=HOST:PORT[,HOST:PORT...] with a label free of '/' and ','"
