@@ -95,6 +95,11 @@ public final class MerkleTree {
         fill.unlockRead(stamp);
     }
 
+    /** {@link #enterUpdate} unless it would wait (the tree is being filled); 0 then. */
+    long tryEnterUpdate() {
+        return fill.tryReadLock();
+    }
+
     long enterFill() {
         return fill.writeLock();
     }

@@ -52,6 +52,39 @@ public final class TrackedStorage implements Storage {
         return update(key, change, true);
     }
 
+    /** As the store below, and only while neither the index nor the key's tree is being replaced or filled. */
+    @Override
+    public VersionedRecord tryUpdateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
+        Objects.requireNonNull(change, "change");
+        long token = Token.of(key);
+        long stamp = trees.tryEnterUpdate();
+        if (stamp == 0) {
+            return null;
+        }
+        try {
+            MerkleTree tree = trees.treeFor(token);
+            if (tree == null) {
+                return delegate.tryUpdateDeferred(key, change);
+            }
+            long treeStamp = tree.tryEnterUpdate();
+            if (treeStamp == 0) {
+                return null;
+            }
+            try {
+                VersionedRecord[] before = new VersionedRecord[1];
+                VersionedRecord after = delegate.tryUpdateDeferred(key, seen(change, before));
+                if (after != null) {
+                    applyDelta(tree, token, key, before[0], after);
+                }
+                return after;
+            } finally {
+                tree.exitUpdate(treeStamp);
+            }
+        } finally {
+            trees.exitUpdate(stamp);
+        }
+    }
+
     @Override
     public void sync() {
         delegate.sync();
@@ -70,16 +103,10 @@ public final class TrackedStorage implements Storage {
         MerkleTree tree = trees.treeFor(token);
         long treeStamp = tree != null ? tree.enterUpdate() : 0;
         try {
-            UnaryOperator<VersionedRecord> seen = current -> {
-                before[0] = current;
-                return change.apply(current);
-            };
+            UnaryOperator<VersionedRecord> seen = seen(change, before);
             VersionedRecord after = deferred ? delegate.updateDeferred(key, seen) : delegate.update(key, seen);
-            if (tree != null && before[0] != null && after != before[0]) {
-                long delta = Digests.delta(token, key, before[0], after);
-                if (delta != 0) {
-                    tree.apply(token, delta);
-                }
+            if (tree != null) {
+                applyDelta(tree, token, key, before[0], after);
             }
             return after;
         } finally {
@@ -87,6 +114,25 @@ public final class TrackedStorage implements Storage {
                 tree.exitUpdate(treeStamp);
             }
             trees.exitUpdate(stamp);
+        }
+    }
+
+    /** {@code change}, noting in {@code before} the record it was given. */
+    private static UnaryOperator<VersionedRecord> seen(UnaryOperator<VersionedRecord> change,
+                                                       VersionedRecord[] before) {
+        return current -> {
+            before[0] = current;
+            return change.apply(current);
+        };
+    }
+
+    private static void applyDelta(MerkleTree tree, long token, byte[] key, VersionedRecord before,
+                                   VersionedRecord after) {
+        if (before != null && after != before) {
+            long delta = Digests.delta(token, key, before, after);
+            if (delta != 0) {
+                tree.apply(token, delta);
+            }
         }
     }
 

@@ -85,6 +85,11 @@ public final class TreeIndex {
         barrier.unlockRead(stamp);
     }
 
+    /** {@link #enterUpdate} unless it would wait (a tree is being swapped in); 0 then. */
+    long tryEnterUpdate() {
+        return barrier.tryReadLock();
+    }
+
     /** Applies a stored change of {@code key} (token {@code token}) from {@code before} to {@code after}. */
     public void changed(long token, byte[] key, VersionedRecord before, VersionedRecord after) {
         long delta = Digests.delta(token, key, before, after);

@@ -39,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The replication core of one node: coordinates clients' reads and writes over the
@@ -74,8 +75,8 @@ import java.util.function.Consumer;
  * {@code maxReadRepairsInFlight}).
  *
  * <p>Methods may be called from many threads at once (a real node calls them from its
- * request threads); each request's state is guarded by its own monitor and callbacks run
- * outside it. In the simulator everything runs on one thread, in a seeded order.
+ * request threads, and the {@code ...WithoutBlocking} ones from its network threads);
+ * each request's state is guarded by its own monitor and callbacks run outside it. In the simulator everything runs on one thread, in a seeded order.
  */
 public final class Replication {
     private static final String NOT_READY = "this node is (re)joining the cluster and does not know the whole ring "
@@ -152,30 +153,38 @@ public final class Replication {
      * @param w     acknowledgements to wait for, or 0 for the cluster default
      */
     public void write(byte[] key, VectorClock context, byte[] value, int w, Consumer<WriteResult> done) {
-        write(key, context, value, w, done, false);
+        write(key, context, value, w, done, false, true);
     }
 
-    private void write(byte[] key, VectorClock context, byte[] value, int w, Consumer<WriteResult> done,
-                       boolean forwarded) {
-        stats.writes.incrementAndGet();
+    /**
+     * {@link #write}, only if this node's part of it can be done without blocking: its own
+     * copy is stored by {@link Storage#tryUpdateDeferred}, and it keeps no hint itself.
+     * Returns false, having done nothing, when it cannot; a real node then writes on a
+     * request thread instead. Lets a node coordinate hot writes on the network thread that
+     * received them: what waits for the disk (the fsync) goes on elsewhere.
+     */
+    public boolean writeWithoutBlocking(byte[] key, VectorClock context, byte[] value, int w,
+                                        Consumer<WriteResult> done) {
+        return write(key, context, value, w, done, false, false);
+    }
+
+    private boolean write(byte[] key, VectorClock context, byte[] value, int w, Consumer<WriteResult> done,
+                          boolean forwarded, boolean mayBlock) {
         if (!topology.ready()) {
-            stats.unavailable.incrementAndGet();
-            done.accept(WriteResult.failed(Status.UNAVAILABLE, 0, NOT_READY));
-            return;
+            return refuse(done, NOT_READY);
         }
         RingSnapshot ring = topology.ring();
         long token = Token.of(key);
         int n = Math.min(settings.n(), ring.size());
         if (n == 0) {
-            stats.unavailable.incrementAndGet();
-            done.accept(WriteResult.failed(Status.UNAVAILABLE, 0, "the ring is empty: no node owns any key yet"));
-            return;
+            return refuse(done, "the ring is empty: no node owns any key yet");
         }
         List<String> replicas = ring.preferenceList(token, n);
         int quorum = Math.min(w > 0 ? w : settings.w(), n);
         if (!replicas.contains(self) && !forwarded) {
+            stats.writes.incrementAndGet();
             forward(key, context, value, w, replicas, done);
-            return;
+            return true;
         }
         Placement placement = ring.placement(token, n, id -> !isLive(id));
         List<String> live = new ArrayList<>(n);
@@ -192,30 +201,37 @@ public final class Replication {
         boolean selfIsReplica = replicas.contains(self);
         int possible = live.size() + (settings.hintsCountTowardW() ? standIns.size() : 0);
         if (possible < quorum) {
-            stats.unavailable.incrementAndGet();
-            done.accept(WriteResult.failed(Status.UNAVAILABLE, 0, "w=" + quorum + " needs " + quorum
-                    + " live replicas of this key, " + possible + " are live (replicas " + replicas + ")"));
-            return;
+            return refuse(done, "w=" + quorum + " needs " + quorum + " live replicas of this key, " + possible
+                    + " are live (replicas " + replicas + ")");
+        }
+        // Down replicas no stand-in covers: the coordinator keeps their hints itself.
+        List<String> down = new ArrayList<>();
+        for (String replica : replicas) {
+            if (!live.contains(replica) && !standIns.containsValue(replica)) {
+                down.add(replica);
+            }
+        }
+        if (!mayBlock && !down.isEmpty()) {
+            return false; // keeping a hint is disk work
         }
         Version version;
         try {
-            version = writeLocally(key, context, value);
+            version = writeLocally(key, context, value, mayBlock);
         } catch (StorageException e) {
+            stats.writes.incrementAndGet();
             stats.failed.incrementAndGet();
             done.accept(WriteResult.failed(Status.FAILED, 0, "storage error: " + e.getMessage()));
-            return;
+            return true;
         }
+        if (version == null) {
+            return false; // not without blocking
+        }
+        stats.writes.incrementAndGet();
         VersionedRecord record = VersionedRecord.of(List.of(version));
         long id = nextRequestId.getAndIncrement();
         // a forwarded write's coordinator that is not (or no longer) a replica keeps a copy, which
         // does not count toward w
         WriteRequest request = new WriteRequest(id, key, record, version, quorum, done);
-        List<String> down = new ArrayList<>();
-        for (String replica : replicas) {
-            if (!live.contains(replica)) {
-                down.add(replica);
-            }
-        }
         for (String node : live) {
             if (!node.equals(self)) {
                 request.expect(node, null);
@@ -223,11 +239,9 @@ public final class Replication {
         }
         for (Map.Entry<String, String> e : standIns.entrySet()) {
             request.expect(e.getKey(), e.getValue());
-            down.remove(e.getValue());
         }
         request.timer = scheduler.schedule(request::deadline, settings.timeoutMillis(), TimeUnit.MILLISECONDS);
         pending.put(id, request);
-        // Down replicas no stand-in covers: the coordinator keeps their hints itself.
         for (String target : down) {
             storeHint(target, key, record);
         }
@@ -247,21 +261,36 @@ public final class Replication {
             // a failed sync counts like a replica that failed to store
             request.selfStored(failure == null ? null : "storage error: " + failure.getMessage(), selfIsReplica);
         });
+        return true;
+    }
+
+    /** Answers a write UNAVAILABLE before anything is written. */
+    private boolean refuse(Consumer<WriteResult> done, String why) {
+        stats.writes.incrementAndGet();
+        stats.unavailable.incrementAndGet();
+        done.accept(WriteResult.failed(Status.UNAVAILABLE, 0, why));
+        return true;
     }
 
     /**
      * Makes the new version in this node's store, not yet durable (see {@link Storage#sync}):
      * the coordinator fsyncs it while the copies are on their way, rather than before.
+     * Without {@code mayBlock}, returns null, having stored nothing, when that would block.
      */
-    private Version writeLocally(byte[] key, VectorClock context, byte[] value) {
+    private Version writeLocally(byte[] key, VectorClock context, byte[] value, boolean mayBlock) {
         long now = clock.wallMillis();
         Version[] written = new Version[1];
-        storage.updateDeferred(key, stored -> {
+        UnaryOperator<VersionedRecord> next = stored -> {
             VersionedRecord record = purgedIfExpired(key, stored);
             Version v = record.nextVersion(self, context, value, now, settings.maxClockEntries());
             written[0] = v;
             return record.add(v);
-        });
+        };
+        if (mayBlock) {
+            storage.updateDeferred(key, next);
+        } else if (storage.tryUpdateDeferred(key, next) == null) {
+            return null;
+        }
         return written[0];
     }
 
@@ -478,15 +507,42 @@ public final class Replication {
     }
 
     private void onStore(ReplicaMessage message) {
+        store(message, true);
+    }
+
+    /**
+     * Stores a peer's copy ({@link ReplicaMessage.BodyCase#STORE}) if that can be done
+     * without blocking ({@link Storage#tryUpdateDeferred}; a hint kept for another node
+     * never can); returns whether it did, having done nothing when not. Lets a real node
+     * store hot writes on the network thread; the acknowledgement follows the fsync.
+     */
+    public boolean storeWithoutBlocking(ReplicaMessage message) {
+        if (message.getBodyCase() != ReplicaMessage.BodyCase.STORE) {
+            return false;
+        }
+        try {
+            return store(message, false);
+        } catch (IllegalArgumentException e) { // a malformed record
+            stats.badMessages.incrementAndGet();
+            return true;
+        }
+    }
+
+    /** Without {@code mayBlock}, returns false, having done nothing, when storing would block. */
+    private boolean store(ReplicaMessage message, boolean mayBlock) {
         Store store = message.getStore();
         if (store.getKey().isEmpty() || message.getFromAddress().isEmpty()) {
             stats.badMessages.incrementAndGet();
-            return;
+            return true;
+        }
+        String target = store.getHintFor();
+        boolean hint = !target.isEmpty() && !target.equals(self);
+        if (hint && !mayBlock) {
+            return false;
         }
         byte[] key = store.getKey().toByteArray();
         VersionedRecord record = RecordCodec.fromMessage(store.getRecord());
-        String target = store.getHintFor();
-        if (!target.isEmpty() && !target.equals(self)) {
+        if (hint) {
             StoreAck.Builder ack = StoreAck.newBuilder();
             try {
                 if (storeHint(target, key, record)) {
@@ -498,17 +554,22 @@ public final class Replication {
                 ack.setOk(false).setError("storage error: " + e.getMessage());
             }
             reply(message, ReplicaMessage.newBuilder().setStoreAck(ack));
-            return;
+            return true;
         }
+        UnaryOperator<VersionedRecord> merged = current -> purgedIfExpired(key, current).merge(record);
         try {
-            storage.updateDeferred(key, current -> purgedIfExpired(key, current).merge(record));
+            if (mayBlock) {
+                storage.updateDeferred(key, merged);
+            } else if (storage.tryUpdateDeferred(key, merged) == null) {
+                return false;
+            }
         } catch (StorageException e) {
             reply(message, ReplicaMessage.newBuilder().setStoreAck(StoreAck.newBuilder().setOk(false)
                     .setError("storage error: " + e.getMessage())));
-            return;
+            return true;
         }
-        // acknowledged once durable; the request thread goes on meanwhile, and stores that
-        // arrive together share the fsync
+        // acknowledged once durable; this thread goes on meanwhile, and stores that arrive
+        // together share the fsync
         storage.syncThen(failure -> {
             StoreAck.Builder ack = StoreAck.newBuilder();
             if (failure != null) {
@@ -523,6 +584,7 @@ public final class Replication {
             }
             reply(message, ReplicaMessage.newBuilder().setStoreAck(ack));
         });
+        return true;
     }
 
     private void onStoreAck(ReplicaMessage message) {
@@ -636,7 +698,7 @@ public final class Replication {
                 case FAILED -> r.setOutcome(ForwardOutcome.FAILED);
             }
             reply(message, ReplicaMessage.newBuilder().setForwardReply(r));
-        }, true);
+        }, true, true);
     }
 
     private void onForwardReply(ReplicaMessage message) {

@@ -10,7 +10,9 @@ import java.util.function.UnaryOperator;
  * keeps them in RocksDB behind a cache; the simulator in memory.
  *
  * <p>Calls block until done (a real store may touch the disk), so a real node makes them
- * off its network event loops. Every method is safe to call from many threads.
+ * off its network event loops; only {@link #getIfInMemory}, {@link #tryUpdateDeferred} and
+ * {@link #tryReplaceDeferred} promise not to, and so may run on one. Every method is safe
+ * to call from many threads.
  */
 public interface Storage extends AutoCloseable {
     /** The record stored for {@code key}, or {@link VersionedRecord#EMPTY}. */
@@ -55,6 +57,29 @@ public interface Storage extends AutoCloseable {
      */
     default void replaceDeferred(byte[] key, VersionedRecord next) throws StorageException {
         updateDeferred(key, stored -> next);
+    }
+
+    /**
+     * {@link #updateDeferred}, but only if the store can make it without blocking: the
+     * record is in memory, no other update of {@code key} is under way, and the store is
+     * not throttling writes. Returns the record stored afterwards, or {@code null}, having
+     * stored nothing, when it cannot; the caller then makes the update where it may block.
+     * Lets a real node apply hot writes on the network thread that received them.
+     *
+     * <p>{@code change} may be called even when this returns {@code null}, its result then
+     * dropped; it must be safe to call again. The default never can.
+     */
+    default VersionedRecord tryUpdateDeferred(byte[] key, UnaryOperator<VersionedRecord> change)
+            throws StorageException {
+        return null;
+    }
+
+    /**
+     * {@link #replaceDeferred}, but only if the store can take it without blocking (it is
+     * not throttling writes); returns whether it did. The default never can.
+     */
+    default boolean tryReplaceDeferred(byte[] key, VersionedRecord next) throws StorageException {
+        return false;
     }
 
     /**

@@ -60,9 +60,11 @@ import java.util.function.Supplier;
  *
  * <p>Design note. Validation happens on the event loop and costs no I/O, so a bad
  * request is refused before it touches storage and changes nothing. A read that the
- * record cache can answer is answered right there too (no thread hop, no disk). Every
- * other read and every write runs on the request executor, never on an event loop, so
- * a slow disk or an fsync delays only the requests that wait for it. Two kinds of refusal: a request that breaks
+ * record cache can answer is coordinated right there too (no thread hop, no disk), and so
+ * is a write of a cached key that the store takes without waiting; its reply follows the
+ * fsync, on the thread that made it. Every other read and write runs on the request
+ * executor, never on an event loop, so a slow disk or an fsync delays only the requests
+ * that wait for it. Two kinds of refusal: a request that breaks
  * the protocol (no operation, no key, an undecodable context, a wrong protocol version)
  * gets INVALID_REQUEST and its connection is closed, since the client and node no longer
  * agree on what they are saying; a well-formed request over a limit gets TOO_LARGE and
@@ -404,14 +406,30 @@ public final class ClientRequests implements RequestDispatcher {
         byte[] key = keyBytes.toByteArray();
         VectorClock ctx = context;
         int quorum = w == null ? 0 : w;
-        return runAsync(id, done -> replication.write(key, ctx, value, quorum, result -> done.complete(switch (result.status()) {
+        CompletableFuture<Reply> onLoop = new CompletableFuture<>();
+        try {
+            // coordinated right here when this node's own copy can be stored without waiting
+            if (replication.writeWithoutBlocking(key, ctx, value, quorum,
+                    result -> onLoop.complete(writeReply(id, result, reply)))) {
+                return onLoop;
+            }
+        } catch (RuntimeException e) {
+            log.error("request {} failed", id, e);
+            return done(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName())));
+        }
+        return runAsync(id, done -> replication.write(key, ctx, value, quorum,
+                result -> done.complete(writeReply(id, result, reply))));
+    }
+
+    private static Reply writeReply(long id, Outcomes.WriteResult result, Function<ByteString, Response> reply) {
+        return switch (result.status()) {
             case OK -> Reply.of(reply.apply(ByteString.copyFrom(RecordCodec.encodeClock(result.context()))));
             case UNAVAILABLE -> Reply.of(Errors.error(id, ErrorCode.UNAVAILABLE, result.message()));
             case TIMEOUT -> Reply.of(Response.newBuilder().setRequestId(id).setError(
                     io.murmur.proto.client.Error.newBuilder().setCode(ErrorCode.TIMEOUT)
                             .setMessage(result.message()).setAcks(result.acks())).build());
             case FAILED -> Reply.of(Errors.error(id, ErrorCode.INTERNAL, result.message()));
-        })));
+        };
     }
 
     private Reply checkKey(long id, ByteString key) {

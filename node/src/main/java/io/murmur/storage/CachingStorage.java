@@ -125,6 +125,44 @@ public final class CachingStorage implements Storage {
         return update(key, change, true);
     }
 
+    /**
+     * The deferred update of a cached key, when its stripe is free and the store below
+     * takes the write without waiting ({@link Storage#tryReplaceDeferred}); otherwise
+     * {@code null}, with the cache and the store as they were.
+     */
+    @Override
+    public VersionedRecord tryUpdateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
+        Objects.requireNonNull(change, "change");
+        ensureOpen();
+        ByteKey lookup = ByteKey.wrap(key);
+        ReentrantLock stripe = stripe(lookup);
+        if (!stripe.tryLock()) {
+            return null;
+        }
+        try {
+            VersionedRecord known = cache.asMap().get(lookup);
+            if (known == null) {
+                return null;
+            }
+            VersionedRecord stored = Objects.requireNonNull(change.apply(known), "change returned null");
+            if (stored == known) {
+                return known;
+            }
+            try {
+                if (!delegate.tryReplaceDeferred(key, stored)) {
+                    return null;
+                }
+            } catch (RuntimeException | Error e) {
+                cache.invalidate(lookup);
+                throw e;
+            }
+            cache.put(ByteKey.copyOf(key), stored);
+            return stored;
+        } finally {
+            stripe.unlock();
+        }
+    }
+
     @Override
     public void sync() {
         ensureOpen();

@@ -81,6 +81,19 @@ public final class InMemoryStorage implements Storage {
         return result[0];
     }
 
+    /** Everything is in memory and nothing throttles writes: the same as {@link #updateDeferred}. */
+    @Override
+    public VersionedRecord tryUpdateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
+        return updateDeferred(key, change);
+    }
+
+    /** The same as {@link #replaceDeferred}, which never waits here. */
+    @Override
+    public boolean tryReplaceDeferred(byte[] key, VersionedRecord next) {
+        replaceDeferred(key, next);
+        return true;
+    }
+
     /**
      * {@inheritDoc}
      *

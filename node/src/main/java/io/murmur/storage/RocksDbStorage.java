@@ -57,7 +57,13 @@ import java.util.function.UnaryOperator;
  *     two keys sharing a stripe only wait for each other's read-modify-write.</li>
  * <li>The write-ahead log is always on; {@link SyncMode} decides when it is fsynced.
  *     {@link #putMeta} always syncs: a node id or generation that is lost on power failure
- *     could be reused.</li>
+ *     could be reused. In {@code always} mode the log is flushed by hand: a write appends
+ *     to RocksDB's log buffer in memory, and the fsync that every write waits for (a
+ *     synced write, or the group fsync of {@link #syncThen}) first writes the buffer out.
+ *     A group of writes thus costs one {@code write} system call, not one each; and no
+ *     write is acknowledged before that fsync, so nothing acknowledged is lost if the
+ *     process dies. In {@code periodic} mode every write reaches the operating system at
+ *     once, so a crash of the process alone loses nothing.</li>
  * <li>Native handles must not be freed under a running call, so every operation holds
  *     the read side of a lifecycle lock and {@link #close} takes the write side: close
  *     waits for calls in flight, and later calls fail with {@link StorageException}.</li>
@@ -92,6 +98,8 @@ public final class RocksDbStorage implements Storage {
     private final WriteOptions dataWrites;
     private final WriteOptions syncedWrites;
     private final WriteOptions deferredWrites;
+    /** {@link #deferredWrites} that fail at once rather than wait while RocksDB throttles writes. */
+    private final WriteOptions nonBlockingWrites;
     private final ReadOptions scanReads;
     private final ReentrantLock[] stripes = new ReentrantLock[LOCK_STRIPES];
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -132,6 +140,8 @@ public final class RocksDbStorage implements Storage {
                 .setSync(options.syncMode() == SyncMode.ALWAYS));
         this.syncedWrites = own(owned, new WriteOptions().setDisableWAL(false).setSync(true));
         this.deferredWrites = own(owned, new WriteOptions().setDisableWAL(false).setSync(false));
+        this.nonBlockingWrites = own(owned, new WriteOptions().setDisableWAL(false).setSync(false)
+                .setNoSlowdown(true));
         // Scans walk whole token ranges once; keep them from evicting the hot blocks.
         this.scanReads = own(owned, new ReadOptions().setFillCache(false));
         for (int i = 0; i < stripes.length; i++) {
@@ -230,6 +240,9 @@ public final class RocksDbStorage implements Storage {
                     // this bound makes the quiet families (meta, hints) flush rather than
                     // pin old logs forever.
                     .setMaxTotalWalSize(4 * o.writeBufferBytes())
+                    // see the design note: in always mode every write waits for an fsync, which
+                    // writes the log buffer out first
+                    .setManualWalFlush(o.syncMode() == SyncMode.ALWAYS)
                     // Spread SST writes out instead of one large flush at file close.
                     .setBytesPerSync(MIB)
                     // RocksDB's own info log: bounded.
@@ -324,6 +337,37 @@ public final class RocksDbStorage implements Storage {
                 db.put(dataFamily, deferredWrites, dataKey, RecordCodec.encode(next));
             }
         } catch (RocksDBException e) {
+            throw failure("write", key, e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * {@link #replaceDeferred} unless it would wait: for the lifecycle lock (a close is under
+     * way) or for RocksDB, which answers a write it would slow down or stall (too many
+     * memtables or level-0 files waiting for flush and compaction) with {@code Incomplete}
+     * instead.
+     */
+    @Override
+    public boolean tryReplaceDeferred(byte[] key, VersionedRecord next) {
+        Objects.requireNonNull(next, "next");
+        byte[] dataKey = dataKey(Token.of(key), key);
+        if (!lifecycle.readLock().tryLock()) {
+            return false;
+        }
+        try {
+            ensureOpen();
+            if (next.isEmpty()) {
+                db.delete(dataFamily, nonBlockingWrites, dataKey);
+            } else {
+                db.put(dataFamily, nonBlockingWrites, dataKey, RecordCodec.encode(next));
+            }
+            return true;
+        } catch (RocksDBException e) {
+            if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
+                return false;
+            }
             throw failure("write", key, e);
         } finally {
             lifecycle.readLock().unlock();

@@ -40,8 +40,9 @@ class TrackedStorageTest {
 
     /**
      * Writers keep changing keys from several threads while the trees are rebuilt range by
-     * range: afterwards every tree equals one built from storage alone, so no write was
-     * counted twice or lost between the scan and its delta.
+     * range, by blocking updates and by non-blocking ones (which may decline while a tree is
+     * swapped or filled): afterwards every tree equals one built from storage alone, so no
+     * write was counted twice or lost between the scan and its delta.
      */
     @Test
     void writesDuringARebuildLandInTheTreesExactlyOnce() throws Exception {
@@ -66,6 +67,9 @@ class TrackedStorageTest {
                     long c = ++counter;
                     if (random.nextInt(10) == 0) {
                         storage.update(key, r -> VersionedRecord.EMPTY);
+                    } else if (random.nextBoolean()) {
+                        storage.tryUpdateDeferred(key,
+                                r -> r.add(Version.value(new Dot(node, c), r.context(), key, 1)));
                     } else {
                         storage.update(key, r -> r.add(Version.value(new Dot(node, c), r.context(), key, 1)));
                     }
@@ -84,6 +88,35 @@ class TrackedStorageTest {
         for (Future<?> f : running) {
             f.get();
         }
+        assertTreesMatchStorage(trees, raw);
+    }
+
+    @Test
+    void aTryUpdateChangesTheTreeOfItsKeyAndDeclinesWhileThatTreeIsFilled() {
+        InMemoryStorage raw = new InMemoryStorage();
+        TreeIndex trees = new TreeIndex(6);
+        TrackedStorage storage = new TrackedStorage(raw, trees);
+        trees.rebuild(ranges(4), raw);
+        byte[] key = "x".getBytes(StandardCharsets.UTF_8);
+        MerkleTree tree = trees.treeFor(io.murmur.ring.Token.of(key));
+        assertThat(tree).isNotNull();
+        long emptyRoot = tree.root();
+
+        VersionedRecord stored = storage.tryUpdateDeferred(key,
+                r -> r.add(Version.value(new Dot("a", 1), VectorClock.EMPTY, new byte[]{1}, 1)));
+
+        assertThat(stored).isNotNull();
+        assertThat(tree.root()).isNotEqualTo(emptyRoot);
+        assertTreesMatchStorage(trees, raw);
+
+        long fill = tree.enterFill();
+        try {
+            assertThat(storage.tryUpdateDeferred(key,
+                    r -> r.add(Version.value(new Dot("a", 2), r.context(), new byte[]{2}, 2)))).isNull();
+        } finally {
+            tree.exitFill(fill);
+        }
+        assertThat(raw.get(key)).isEqualTo(stored);
         assertTreesMatchStorage(trees, raw);
     }
 

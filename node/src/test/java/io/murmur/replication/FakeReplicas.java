@@ -44,6 +44,8 @@ final class FakeReplicas implements Clock {
     final List<String> events = new ArrayList<>();
     /** Nodes whose store fails to make writes durable ({@link Storage#sync} throws). */
     final Set<String> failingSync = new HashSet<>();
+    /** Nodes whose store takes {@link Storage#tryUpdateDeferred}; the others' always declines. */
+    final Set<String> updateWithoutBlocking = new HashSet<>();
     final RingSnapshot ring;
 
     FakeReplicas(ReplicationSettings settings, String... ids) {
@@ -113,6 +115,24 @@ final class FakeReplicas implements Clock {
         return ring.preferenceList(bytes(key), n);
     }
 
+    /**
+     * Delivers every message in flight, and those they cause, as a real node's network
+     * thread does: a copy the store takes without blocking is stored right away, anything
+     * else goes to {@link Replication#onMessage}.
+     */
+    void deliverLikeANode() {
+        for (int guard = 0; !inFlight.isEmpty(); guard++) {
+            if (guard > 1_000_000) {
+                throw new IllegalStateException("messages keep causing messages");
+            }
+            Envelope e = inFlight.remove(0);
+            Replication to = cores.get(e.to());
+            if (!crashed.contains(e.to()) && !to.storeWithoutBlocking(e.message())) {
+                to.onMessage(e.from(), e.message());
+            }
+        }
+    }
+
     /** Delivers every message in flight, and those they cause. */
     void deliverAll() {
         for (int guard = 0; !inFlight.isEmpty(); guard++) {
@@ -180,6 +200,15 @@ final class FakeReplicas implements Clock {
         public VersionedRecord updateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
             events.add(node + ": deferred update");
             return disk.updateDeferred(key, change);
+        }
+
+        @Override
+        public VersionedRecord tryUpdateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
+            if (!updateWithoutBlocking.contains(node)) {
+                return null;
+            }
+            events.add(node + ": non-blocking update");
+            return disk.tryUpdateDeferred(key, change);
         }
 
         @Override

@@ -191,6 +191,78 @@ class ReplicationTest {
     }
 
     @Test
+    void aWriteAndItsCopiesTakenWithoutBlockingAreStoredOnTheCallingThreadAndAcknowledgedOnceDurable() {
+        world.updateWithoutBlocking.addAll(world.cores.keySet());
+        List<String> replicas = world.replicasOf("k", 3);
+        AtomicReference<WriteResult> result = new AtomicReference<>();
+
+        assertThat(world.core(replicas.get(0)).writeWithoutBlocking(bytes("k"), VectorClock.EMPTY, bytes("v"), 3,
+                result::set)).isTrue();
+        world.deliverLikeANode();
+
+        assertThat(result.get().status()).isEqualTo(Status.OK);
+        assertThat(result.get().acks()).isEqualTo(3);
+        for (String replica : replicas) {
+            assertThat(values(world.disks.get(replica).get(bytes("k")))).containsExactly("v");
+            assertThat(world.events).contains(replica + ": non-blocking update", replica + ": sync")
+                    .doesNotContain(replica + ": deferred update");
+        }
+        assertThat(world.core(replicas.get(0)).stats().writes.get()).isEqualTo(1);
+    }
+
+    @Test
+    void aWriteTheStoreCannotTakeWithoutBlockingIsDeclinedHavingDoneNothing() {
+        List<String> replicas = world.replicasOf("k", 3);
+        AtomicReference<WriteResult> result = new AtomicReference<>();
+
+        assertThat(world.core(replicas.get(0)).writeWithoutBlocking(bytes("k"), VectorClock.EMPTY, bytes("v"), 0,
+                result::set)).isFalse();
+
+        assertThat(result.get()).isNull();
+        assertThat(world.inFlight).isEmpty();
+        assertThat(world.events).isEmpty();
+        assertThat(world.core(replicas.get(0)).stats().writes.get()).isZero();
+        // copies the store cannot take without blocking are stored the blocking way
+        world.core(replicas.get(0)).write(bytes("k"), VectorClock.EMPTY, bytes("v"), 0, result::set);
+        world.deliverLikeANode();
+        assertThat(result.get().status()).isEqualTo(Status.OK);
+        for (String replica : replicas) {
+            assertThat(values(world.disks.get(replica).get(bytes("k")))).containsExactly("v");
+        }
+    }
+
+    @Test
+    void hintsAreNeverKeptWithoutBlocking() {
+        world.updateWithoutBlocking.addAll(world.cores.keySet());
+        List<String> replicas = world.replicasOf("k", 3);
+        String victim = replicas.get(1);
+        world.down.add(victim);
+        world.crashed.add(victim);
+        AtomicReference<WriteResult> result = new AtomicReference<>();
+        assertThat(world.core(replicas.get(0)).writeWithoutBlocking(bytes("k"), VectorClock.EMPTY, bytes("v"), 2,
+                result::set)).isTrue();
+        // the stand-in's copy is a hint: its network thread hands it on instead of storing it
+        List<FakeReplicas.Envelope> hinted = world.inFlight.stream()
+                .filter(e -> !e.message().getStore().getHintFor().isEmpty()).toList();
+        assertThat(hinted).hasSize(1);
+        assertThat(world.core(hinted.get(0).to()).storeWithoutBlocking(hinted.get(0).message())).isFalse();
+        world.deliverLikeANode();
+        assertThat(result.get().status()).isEqualTo(Status.OK);
+        assertThat(world.hints.get(hinted.get(0).to()).pending()).containsOnlyKeys(victim);
+
+        // with no stand-in left the coordinator would keep the hint itself: declined, nothing done
+        FakeReplicas three = new FakeReplicas(SETTINGS, "a", "b", "c");
+        three.updateWithoutBlocking.addAll(three.cores.keySet());
+        three.down.add("c");
+        AtomicReference<WriteResult> declined = new AtomicReference<>();
+        assertThat(three.core("a").writeWithoutBlocking(bytes("k"), VectorClock.EMPTY, bytes("v"), 2,
+                declined::set)).isFalse();
+        assertThat(declined.get()).isNull();
+        assertThat(three.inFlight).isEmpty();
+        assertThat(three.events).isEmpty();
+    }
+
+    @Test
     void aDownReplicasCopyGoesToAStandInAsAHintAndIsReplayedWhenItIsBack() {
         List<String> replicas = world.replicasOf("k", 3);
         String victim = replicas.get(1);

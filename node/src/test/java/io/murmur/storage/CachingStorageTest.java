@@ -112,6 +112,112 @@ class CachingStorageTest {
         }
     }
 
+    /** Records the calls reaching the store below; takes non-blocking replaces while {@code acceptTries}. */
+    private static class RecordingStorage extends ForwardingStorage {
+        final List<String> calls = new ArrayList<>();
+        volatile boolean acceptTries = true;
+
+        @Override
+        public VersionedRecord get(byte[] key) {
+            calls.add("get");
+            return inner.get(key);
+        }
+
+        @Override
+        public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
+            calls.add("update");
+            return inner.update(key, change);
+        }
+
+        @Override
+        public boolean tryReplaceDeferred(byte[] key, VersionedRecord next) {
+            calls.add("tryReplace");
+            return acceptTries && inner.tryReplaceDeferred(key, next);
+        }
+    }
+
+    @Test
+    void aTryUpdateOfAnUncachedKeyDeclinesWithoutTouchingTheStore() {
+        RecordingStorage below = new RecordingStorage();
+        below.inner.update(bytes("k"), r -> r.add(write("a", 1, "first")));
+        try (CachingStorage s = new CachingStorage(below, 1 << 20, Runnable::run)) {
+            assertThat(s.tryUpdateDeferred(bytes("k"), r -> r.add(write("b", 1, "second")))).isNull();
+            assertThat(below.calls).isEmpty();
+            assertThat(s.get(bytes("k")).siblings()).extracting(Version::dot).containsExactly(new Dot("a", 1));
+        }
+    }
+
+    @Test
+    void aTryUpdateOfACachedKeyHandsTheStoreTheResultAndUpdatesTheCache() {
+        RecordingStorage below = new RecordingStorage();
+        Version first = write("a", 1, "first");
+        Version second = write("b", 1, "second");
+        try (CachingStorage s = new CachingStorage(below, 1 << 20, Runnable::run)) {
+            s.update(bytes("k"), r -> r.add(first));
+            below.calls.clear();
+
+            VersionedRecord stored = s.tryUpdateDeferred(bytes("k"), r -> r.add(second));
+
+            assertThat(stored.siblings()).containsExactlyInAnyOrder(first, second);
+            assertThat(below.calls).containsExactly("tryReplace");
+            assertThat(below.inner.get(bytes("k"))).isEqualTo(stored);
+            assertThat(s.getIfInMemory(bytes("k"))).isEqualTo(stored);
+            assertThat(s.tryUpdateDeferred(bytes("k"), r -> r)).as("no change: nothing written").isSameAs(stored);
+            assertThat(below.calls).containsExactly("tryReplace");
+        }
+    }
+
+    @Test
+    void aTryUpdateTheStoreBelowDeclinesLeavesTheCacheAndTheStoreAsTheyWere() {
+        RecordingStorage below = new RecordingStorage();
+        Version first = write("a", 1, "first");
+        try (CachingStorage s = new CachingStorage(below, 1 << 20, Runnable::run)) {
+            VersionedRecord before = s.update(bytes("k"), r -> r.add(first));
+            below.acceptTries = false;
+
+            assertThat(s.tryUpdateDeferred(bytes("k"), r -> r.add(write("b", 1, "second")))).isNull();
+
+            assertThat(s.getIfInMemory(bytes("k"))).isEqualTo(before);
+            assertThat(below.inner.get(bytes("k"))).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void aTryUpdateDeclinesWhileAnotherUpdateHoldsTheKey() throws Exception {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        RecordingStorage below = new RecordingStorage() {
+            @Override
+            public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
+                inside.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return inner.update(key, change);
+            }
+        };
+        Version first = write("a", 1, "first");
+        below.inner.update(bytes("k"), r -> r.add(first));
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try (CachingStorage s = new CachingStorage(below, 1 << 20, Runnable::run)) {
+            s.get(bytes("k"));
+            Future<VersionedRecord> slow = other.submit(() -> s.update(bytes("k"), r -> r.add(write("c", 1, "third"))));
+            assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(s.tryUpdateDeferred(bytes("k"), r -> r.add(write("b", 1, "second")))).isNull();
+
+            release.countDown();
+            assertThat(slow.get(10, TimeUnit.SECONDS).siblings()).hasSize(2);
+            assertThat(below.calls).doesNotContain("tryReplace");
+        } finally {
+            release.countDown();
+            other.shutdownNow();
+            assertThat(other.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
     @Test
     void readsAreCountedAsHitsAndMissesAndUpdatesFillTheCache() {
         try (CachingStorage s = new CachingStorage(new InMemoryStorage(), 1 << 20, Runnable::run)) {

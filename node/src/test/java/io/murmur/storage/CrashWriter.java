@@ -12,7 +12,9 @@ import java.nio.file.Path;
 
 /**
  * Run in a child JVM by {@link RocksDbStorageTest}: writes key {@code i} with value
- * {@code i}, in order, forever, and prints {@code ack i} once each write has returned. The
+ * {@code i}, in order, forever, and prints {@code ack i} once each write has returned
+ * (with {@code update}) or once {@link RocksDbStorage#sync} has returned after it (with
+ * {@code deferred}: {@code updateDeferred}, the way a node stores a write). The
  * test kills it mid-stream and checks that every acknowledged write is on disk. It exits
  * by itself if its parent goes away (its stdin closes).
  */
@@ -31,6 +33,7 @@ public final class CrashWriter {
     public static void main(String[] args) {
         Path dir = Path.of(args[0]);
         SyncMode mode = SyncMode.valueOf(args[1]);
+        boolean deferred = args[2].equals("deferred");
         Thread watchdog = new Thread(() -> {
             try (InputStream in = System.in) {
                 while (in.read() >= 0) {
@@ -50,7 +53,12 @@ public final class CrashWriter {
         out.println("open");
         for (int i = 0; i < Integer.MAX_VALUE; i++) {
             Version v = Version.value(new Dot("writer", 1), VectorClock.EMPTY, value(i), i);
-            storage.update(key(i), r -> r.add(v));
+            if (deferred) {
+                storage.updateDeferred(key(i), r -> r.add(v));
+                storage.sync();
+            } else {
+                storage.update(key(i), r -> r.add(v));
+            }
             out.println("ack " + i);
         }
     }

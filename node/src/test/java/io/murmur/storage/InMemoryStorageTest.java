@@ -11,6 +11,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class InMemoryStorageTest extends StorageContractTest {
     @Override
+    boolean updatesReadKeysWithoutBlocking() {
+        return true;
+    }
+
+    @Override
     Storage open(Path dir) {
         return new InMemoryStorage();
     }

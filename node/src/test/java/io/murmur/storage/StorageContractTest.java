@@ -36,6 +36,9 @@ abstract class StorageContractTest {
     /** Opens a fresh store; {@code dir} is an empty directory it may use. */
     abstract Storage open(Path dir);
 
+    /** Whether the store takes a deferred update of a key just read without blocking. */
+    abstract boolean updatesReadKeysWithoutBlocking();
+
     @BeforeEach
     void openStorage() {
         storage = open(dir);
@@ -205,6 +208,26 @@ abstract class StorageContractTest {
         assertThat(storage.get(bytes("k"))).isEqualTo(stored);
         storage.sync();
         assertThat(storage.get(bytes("k"))).isEqualTo(stored);
+    }
+
+    @Test
+    void aTryUpdateOfAKeyJustReadStoresLikeADeferredUpdateWhereTheStoreCanAndElseChangesNothing() {
+        Version first = write("a", 1, "first");
+        Version second = write("b", 1, "second");
+        VersionedRecord before = storage.update(bytes("k"), r -> r.add(first));
+        assertThat(storage.get(bytes("k"))).isEqualTo(before);
+
+        VersionedRecord stored = storage.tryUpdateDeferred(bytes("k"), r -> r.add(second));
+
+        if (updatesReadKeysWithoutBlocking()) {
+            assertThat(stored.siblings()).containsExactlyInAnyOrder(first, second);
+            storage.sync();
+            assertThat(storage.get(bytes("k"))).isEqualTo(stored);
+            assertThat(storage.tryUpdateDeferred(bytes("k"), r -> r)).as("no change").isEqualTo(stored);
+        } else {
+            assertThat(stored).isNull();
+            assertThat(storage.get(bytes("k"))).isEqualTo(before);
+        }
     }
 
     @Test
