@@ -525,6 +525,9 @@ public final class Replication {
         } catch (IllegalArgumentException e) { // a malformed record
             stats.badMessages.incrementAndGet();
             return true;
+        } catch (StorageException e) { // the store closed meanwhile: the node is stopping
+            stats.failed.incrementAndGet();
+            return true;
         }
     }
 

@@ -57,9 +57,14 @@ import java.util.function.UnaryOperator;
  *     two keys sharing a stripe only wait for each other's read-modify-write.</li>
  * <li>The write-ahead log is always on; {@link SyncMode} decides when it is fsynced.
  *     {@link #putMeta} always syncs: a node id or generation that is lost on power failure
- *     could be reused. In {@code always} mode the log is flushed by hand: a write appends
- *     to RocksDB's log buffer in memory, and the fsync that every write waits for (a
- *     synced write, or the group fsync of {@link #syncThen}) first writes the buffer out.
+ *     could be reused. No write asks RocksDB to sync it: RocksDB never groups writers
+ *     whose sync settings differ, so a synced write would make every write queued behind
+ *     it wait for its fsync, a network thread's non-blocking write included. Writes go to
+ *     the log unsynced, and whoever must wait for durability waits for a separate fsync
+ *     of the log: {@link #sync}, made by the group syncer in {@code always} mode, or
+ *     {@link #putMeta}'s own.</li>
+ * <li>In {@code always} mode the log is flushed by hand: a write appends to RocksDB's log
+ *     buffer in memory, and the fsync every write waits for writes the buffer out first.
  *     A group of writes thus costs one {@code write} system call, not one each; and no
  *     write is acknowledged before that fsync, so nothing acknowledged is lost if the
  *     process dies. In {@code periodic} mode every write reaches the operating system at
@@ -95,8 +100,6 @@ public final class RocksDbStorage implements Storage {
     private final ColumnFamilyHandle hintsFamily;
     /** Option objects, closed in reverse order after the database. */
     private final List<AutoCloseable> owned;
-    private final WriteOptions dataWrites;
-    private final WriteOptions syncedWrites;
     private final WriteOptions deferredWrites;
     /** {@link #deferredWrites} that fail at once rather than wait while RocksDB throttles writes. */
     private final WriteOptions nonBlockingWrites;
@@ -135,10 +138,6 @@ public final class RocksDbStorage implements Storage {
         this.metaFamily = handles.get(3);
         this.hintsFamily = handles.get(2);
         this.owned = owned;
-        this.dataWrites = own(owned, new WriteOptions()
-                .setDisableWAL(false)
-                .setSync(options.syncMode() == SyncMode.ALWAYS));
-        this.syncedWrites = own(owned, new WriteOptions().setDisableWAL(false).setSync(true));
         this.deferredWrites = own(owned, new WriteOptions().setDisableWAL(false).setSync(false));
         this.nonBlockingWrites = own(owned, new WriteOptions().setDisableWAL(false).setSync(false)
                 .setNoSlowdown(true));
@@ -313,13 +312,22 @@ public final class RocksDbStorage implements Storage {
      */
     @Override
     public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
-        return update(key, change, dataWrites);
+        boolean[] changed = new boolean[1];
+        VersionedRecord stored = updateUnsynced(key, current -> {
+            VersionedRecord next = change.apply(current);
+            changed[0] = next != current;
+            return next;
+        });
+        if (changed[0]) {
+            sync(); // once no lock is held: the group syncer may need them
+        }
+        return stored;
     }
 
     /** Written to the write-ahead log, fsynced by the next {@link #sync} (or the periodic sync). */
     @Override
     public VersionedRecord updateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
-        return update(key, change, deferredWrites);
+        return updateUnsynced(key, change);
     }
 
     /** Written to the write-ahead log without a read first; see {@link Storage#replaceDeferred}. */
@@ -506,7 +514,8 @@ public final class RocksDbStorage implements Storage {
         }
     }
 
-    private VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change, WriteOptions writes) {
+    /** The read-modify-write of one key under its stripe, written to the log unsynced. */
+    private VersionedRecord updateUnsynced(byte[] key, UnaryOperator<VersionedRecord> change) {
         Objects.requireNonNull(change, "change");
         long token = Token.of(key);
         byte[] dataKey = dataKey(token, key);
@@ -522,9 +531,9 @@ public final class RocksDbStorage implements Storage {
                     return current;
                 }
                 if (next.isEmpty()) {
-                    db.delete(dataFamily, writes, dataKey);
+                    db.delete(dataFamily, deferredWrites, dataKey);
                 } else {
-                    db.put(dataFamily, writes, dataKey, RecordCodec.encode(next));
+                    db.put(dataFamily, deferredWrites, dataKey, RecordCodec.encode(next));
                 }
                 return next;
             } finally {
@@ -600,22 +609,26 @@ public final class RocksDbStorage implements Storage {
 
     // ---- the hints family, for RocksDbHintStore
 
+    /** Durable as {@link #update} makes a record. */
     void putHint(byte[] key, byte[] value) {
         hintsCall("write", () -> {
-            db.put(hintsFamily, dataWrites, key, value);
+            db.put(hintsFamily, deferredWrites, key, value);
             return null;
         });
+        sync();
     }
 
     byte[] getHint(byte[] key) {
         return hintsCall("read", () -> db.get(hintsFamily, key));
     }
 
+    /** Durable as {@link #update} makes a record. */
     void deleteHint(byte[] key) {
         hintsCall("delete", () -> {
-            db.delete(hintsFamily, dataWrites, key);
+            db.delete(hintsFamily, deferredWrites, key);
             return null;
         });
+        sync();
     }
 
     /** Visits hints in key order from {@code from} while the visitor returns true. */
@@ -670,7 +683,8 @@ public final class RocksDbStorage implements Storage {
         lifecycle.readLock().lock();
         try {
             ensureOpen();
-            db.put(metaFamily, syncedWrites, key, value);
+            db.put(metaFamily, deferredWrites, key, value);
+            db.flushWal(true); // an fsync of the log, outside RocksDB's queue of writers
         } catch (RocksDBException e) {
             throw new StorageException("cannot write meta " + name + " in " + dir + ": " + e.getMessage(), e);
         } finally {

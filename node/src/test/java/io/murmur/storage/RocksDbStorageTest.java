@@ -414,6 +414,48 @@ class RocksDbStorageTest extends StorageContractTest {
         }
     }
 
+    /**
+     * A durable update, a hint and its removal wait for the group fsync like everyone else
+     * rather than ask RocksDB to sync them, so a write that must not block (a network
+     * thread's) is never queued behind their fsync inside RocksDB.
+     */
+    @Test
+    void durableWritesWaitForTheGroupFsyncAndLeaveNonBlockingWritesFree(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        try (RocksDbStorage rocks = RocksDbStorage.open(dir, StorageOptions.defaults().withSyncMode(SyncMode.ALWAYS))) {
+            CountDownLatch fsyncHeld = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            rocks.beforeGroupFsync = () -> {
+                fsyncHeld.countDown();
+                hold(release);
+            };
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                Future<VersionedRecord> update = pool.submit(() -> rocks.update(bytes("k1"), r -> r.add(write("a", 1, "v1"))));
+                Future<?> hint = pool.submit(() -> rocks.putHint(bytes("h1"), bytes("hint")));
+                assertThat(fsyncHeld.await(10, TimeUnit.SECONDS)).isTrue();
+                // one of the two is in the held fsync, the other queued for the next
+                await().atMost(Duration.ofSeconds(10)).until(() -> rocks.syncWaiters() == 1);
+                assertThat(update.isDone()).as("an update returns only once durable").isFalse();
+                assertThat(hint.isDone()).as("a hint is kept only once durable").isFalse();
+
+                VersionedRecord other = VersionedRecord.of(List.of(write("b", 1, "v2")));
+                Future<Boolean> free = pool.submit(() -> rocks.tryReplaceDeferred(bytes("k2"), other));
+                assertThat(free.get(10, TimeUnit.SECONDS)).isTrue();
+                assertThat(rocks.get(bytes("k2"))).isEqualTo(other);
+
+                release.countDown();
+                assertThat(update.get(10, TimeUnit.SECONDS).siblings()).hasSize(1);
+                hint.get(10, TimeUnit.SECONDS);
+                assertThat(rocks.getHint(bytes("h1"))).isEqualTo(bytes("hint"));
+            } finally {
+                release.countDown();
+                pool.shutdownNow();
+                assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+
     private static void groupCommit(RocksDbStorage rocks) throws Exception {
         CountDownLatch firstFsyncHeld = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
