@@ -61,7 +61,8 @@ import java.util.function.Supplier;
  * <p>Design note. Validation happens on the event loop and costs no I/O, so a bad
  * request is refused before it touches storage and changes nothing. A read that the
  * record cache can answer is coordinated right there too (no thread hop, no disk), and so
- * is a write of a cached key that the store takes without waiting; its reply follows the
+ * is a write whose record the store knows from memory and takes without waiting
+ * ({@link io.murmur.runtime.Storage#tryUpdateDeferred}); its reply follows the
  * fsync, on the thread that made it. Every other read and write runs on the request
  * executor, never on an event loop, so a slow disk or an fsync delays only the requests
  * that wait for it. Two kinds of refusal: a request that breaks

@@ -84,9 +84,9 @@ final class ReplicationService implements AutoCloseable {
 
     /**
      * Receives a peer's replica message, on the replica network thread that read it.
-     * Answers to this node's own requests, reads the record cache answers, and copies of
-     * cached keys the store takes without waiting are handled right there; whatever else
-     * touches storage goes to a request thread, at most
+     * Answers to this node's own requests, reads the record cache answers, and copies whose
+     * record the store knows from memory and takes without waiting are handled right there;
+     * whatever else touches storage goes to a request thread, at most
      * {@code maxPendingBytes} of it waiting (beyond that it is dropped and counted, and
      * its sender times out as it would for a lost message).
      */

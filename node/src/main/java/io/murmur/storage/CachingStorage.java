@@ -108,11 +108,44 @@ public final class CachingStorage implements Storage {
         }
     }
 
-    /** A cache hit, or {@code null}: never touches the delegate. */
+    /**
+     * A cache hit; on a miss, what the store below knows without blocking
+     * ({@link Storage#getIfInMemory}), which then fills the cache, if the key's stripe is
+     * free; else {@code null}.
+     */
     @Override
     public VersionedRecord getIfInMemory(byte[] key) {
         ensureOpen();
-        return cache.getIfPresent(ByteKey.wrap(key));
+        ByteKey lookup = ByteKey.wrap(key);
+        VersionedRecord cached = cache.getIfPresent(lookup);
+        if (cached != null) {
+            return cached;
+        }
+        ReentrantLock stripe = stripe(lookup);
+        if (!stripe.tryLock()) {
+            return null;
+        }
+        try {
+            return knownWithoutBlocking(lookup, key);
+        } finally {
+            stripe.unlock();
+        }
+    }
+
+    /**
+     * Under the key's stripe: the cached record, else the store's answer from memory
+     * (put in the cache), else {@code null}. Filling under the stripe keeps the fill from
+     * racing an update, as {@link #get} does.
+     */
+    private VersionedRecord knownWithoutBlocking(ByteKey lookup, byte[] key) {
+        VersionedRecord known = cache.asMap().get(lookup);
+        if (known == null) {
+            known = delegate.getIfInMemory(key);
+            if (known != null) {
+                cache.put(ByteKey.copyOf(key), known);
+            }
+        }
+        return known;
     }
 
     @Override
@@ -126,9 +159,10 @@ public final class CachingStorage implements Storage {
     }
 
     /**
-     * The deferred update of a cached key, when its stripe is free and the store below
-     * takes the write without waiting ({@link Storage#tryReplaceDeferred}); otherwise
-     * {@code null}, with the cache and the store as they were.
+     * The deferred update of a key whose record is cached, or known to the store below
+     * without blocking, when its stripe is free and the store takes the write without
+     * waiting ({@link Storage#tryReplaceDeferred}); otherwise {@code null}, with the store
+     * as it was (and the cache holding at most what the store holds).
      */
     @Override
     public VersionedRecord tryUpdateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
@@ -140,7 +174,7 @@ public final class CachingStorage implements Storage {
             return null;
         }
         try {
-            VersionedRecord known = cache.asMap().get(lookup);
+            VersionedRecord known = knownWithoutBlocking(lookup, key);
             if (known == null) {
                 return null;
             }

@@ -12,6 +12,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.Holder;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
@@ -339,13 +340,34 @@ public final class RocksDbStorage implements Storage {
         lifecycle.readLock().lock();
         try {
             ensureOpen();
-            if (next.isEmpty()) {
-                db.delete(dataFamily, deferredWrites, dataKey);
-            } else {
-                db.put(dataFamily, deferredWrites, dataKey, RecordCodec.encode(next));
-            }
+            store(dataKey, next, deferredWrites);
         } catch (RocksDBException e) {
             throw failure("write", key, e);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * What RocksDB can tell without reading the disk ({@code keyMayExist}, which looks
+     * only at the memtables, the bloom filters and blocks already cached): the empty
+     * record when the key is certainly absent (a filter's "no" is never wrong), the record
+     * when it was found in memory, else {@code null}. A key never written, or written
+     * lately, is thus known without a read, so its write may run on a network thread.
+     */
+    @Override
+    public VersionedRecord getIfInMemory(byte[] key) {
+        byte[] dataKey = dataKey(Token.of(key), key);
+        if (!lifecycle.readLock().tryLock()) {
+            return null;
+        }
+        try {
+            ensureOpen();
+            Holder<byte[]> found = new Holder<>();
+            if (!db.keyMayExist(dataFamily, dataKey, found)) {
+                return VersionedRecord.EMPTY;
+            }
+            return found.getValue() == null ? null : decode(found.getValue(), key);
         } finally {
             lifecycle.readLock().unlock();
         }
@@ -366,11 +388,7 @@ public final class RocksDbStorage implements Storage {
         }
         try {
             ensureOpen();
-            if (next.isEmpty()) {
-                db.delete(dataFamily, nonBlockingWrites, dataKey);
-            } else {
-                db.put(dataFamily, nonBlockingWrites, dataKey, RecordCodec.encode(next));
-            }
+            store(dataKey, next, nonBlockingWrites);
             return true;
         } catch (RocksDBException e) {
             if (e.getStatus() != null && e.getStatus().getCode() == Status.Code.Incomplete) {
@@ -530,11 +548,7 @@ public final class RocksDbStorage implements Storage {
                 if (next == current) {
                     return current;
                 }
-                if (next.isEmpty()) {
-                    db.delete(dataFamily, deferredWrites, dataKey);
-                } else {
-                    db.put(dataFamily, deferredWrites, dataKey, RecordCodec.encode(next));
-                }
+                store(dataKey, next, deferredWrites);
                 return next;
             } finally {
                 stripe.unlock();
@@ -546,8 +560,20 @@ public final class RocksDbStorage implements Storage {
         }
     }
 
+    /** Writes {@code next} under {@code dataKey}; the empty record deletes it. */
+    private void store(byte[] dataKey, VersionedRecord next, WriteOptions writes) throws RocksDBException {
+        if (next.isEmpty()) {
+            db.delete(dataFamily, writes, dataKey);
+        } else {
+            db.put(dataFamily, writes, dataKey, RecordCodec.encode(next));
+        }
+    }
+
     private VersionedRecord read(byte[] dataKey, byte[] key) throws RocksDBException {
-        byte[] stored = db.get(dataFamily, dataKey);
+        return decode(db.get(dataFamily, dataKey), key);
+    }
+
+    private VersionedRecord decode(byte[] stored, byte[] key) {
         if (stored == null) {
             return VersionedRecord.EMPTY;
         }

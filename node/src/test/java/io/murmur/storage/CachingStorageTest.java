@@ -73,45 +73,6 @@ class CachingStorageTest {
         }
     }
 
-    @Test
-    void aDeferredUpdateOfACachedKeyHandsTheStoreTheResultWithoutItReadingTheKeyAgain() {
-        List<String> calls = new ArrayList<>();
-        ForwardingStorage counting = new ForwardingStorage() {
-            @Override
-            public VersionedRecord get(byte[] key) {
-                calls.add("get");
-                return inner.get(key);
-            }
-
-            @Override
-            public VersionedRecord update(byte[] key, UnaryOperator<VersionedRecord> change) {
-                calls.add("update");
-                return inner.update(key, change);
-            }
-
-            @Override
-            public void replaceDeferred(byte[] key, VersionedRecord next) {
-                calls.add("replace");
-                inner.replaceDeferred(key, next);
-            }
-        };
-        InMemoryStorage inner = counting.inner;
-        try (CachingStorage s = new CachingStorage(counting, 1 << 20, Runnable::run)) {
-            Version first = write("a", 1, "first");
-            Version second = write("a", 2, "second");
-            s.updateDeferred(bytes("k"), r -> r.add(first)); // not cached yet: the store reads it
-            assertThat(calls).containsExactly("update");
-
-            VersionedRecord stored = s.updateDeferred(bytes("k"), r -> r.add(second));
-
-            assertThat(calls).containsExactly("update", "replace");
-            assertThat(stored.siblings()).containsExactlyInAnyOrder(first, second); // concurrent: both kept
-            assertThat(inner.get(bytes("k"))).isEqualTo(stored);
-            assertThat(s.updateDeferred(bytes("k"), r -> r)).isSameAs(stored); // no change: nothing written
-            assertThat(calls).containsExactly("update", "replace");
-        }
-    }
-
     /** Records the calls reaching the store below; takes non-blocking replaces while {@code acceptTries}. */
     private static class RecordingStorage extends ForwardingStorage {
         final List<String> calls = new ArrayList<>();
@@ -130,6 +91,12 @@ class CachingStorageTest {
         }
 
         @Override
+        public void replaceDeferred(byte[] key, VersionedRecord next) {
+            calls.add("replace");
+            inner.replaceDeferred(key, next);
+        }
+
+        @Override
         public boolean tryReplaceDeferred(byte[] key, VersionedRecord next) {
             calls.add("tryReplace");
             return acceptTries && inner.tryReplaceDeferred(key, next);
@@ -137,7 +104,57 @@ class CachingStorageTest {
     }
 
     @Test
-    void aTryUpdateOfAnUncachedKeyDeclinesWithoutTouchingTheStore() {
+    void aDeferredUpdateOfACachedKeyHandsTheStoreTheResultWithoutItReadingTheKeyAgain() {
+        RecordingStorage counting = new RecordingStorage();
+        List<String> calls = counting.calls;
+        InMemoryStorage inner = counting.inner;
+        try (CachingStorage s = new CachingStorage(counting, 1 << 20, Runnable::run)) {
+            Version first = write("a", 1, "first");
+            Version second = write("a", 2, "second");
+            s.updateDeferred(bytes("k"), r -> r.add(first)); // not cached yet: the store reads it
+            assertThat(calls).containsExactly("update");
+
+            VersionedRecord stored = s.updateDeferred(bytes("k"), r -> r.add(second));
+
+            assertThat(calls).containsExactly("update", "replace");
+            assertThat(stored.siblings()).containsExactlyInAnyOrder(first, second); // concurrent: both kept
+            assertThat(inner.get(bytes("k"))).isEqualTo(stored);
+            assertThat(s.updateDeferred(bytes("k"), r -> r)).isSameAs(stored); // no change: nothing written
+            assertThat(calls).containsExactly("update", "replace");
+        }
+    }
+
+    @Test
+    void anUncachedKeyTheStoreKnowsFromMemoryIsWrittenWithoutBlockingAndCached() {
+        RecordingStorage below = new RecordingStorage() {
+            @Override
+            public VersionedRecord getIfInMemory(byte[] key) {
+                calls.add("fromMemory");
+                return inner.get(key);
+            }
+        };
+        Version first = write("a", 1, "first");
+        Version second = write("b", 1, "second");
+        below.inner.update(bytes("k"), r -> r.add(first));
+        try (CachingStorage s = new CachingStorage(below, 1 << 20, Runnable::run)) {
+            VersionedRecord stored = s.tryUpdateDeferred(bytes("k"), r -> r.add(second));
+            VersionedRecord fresh = s.tryUpdateDeferred(bytes("new"), r -> r.add(first));
+
+            assertThat(stored.siblings()).containsExactlyInAnyOrder(first, second);
+            assertThat(fresh.siblings()).containsExactly(first);
+            assertThat(below.calls).containsExactly("fromMemory", "tryReplace", "fromMemory", "tryReplace");
+            assertThat(below.inner.get(bytes("k"))).isEqualTo(stored);
+            assertThat(s.getIfInMemory(bytes("k"))).isEqualTo(stored);
+            assertThat(s.getIfInMemory(bytes("other"))).as("filled from the store's memory").isSameAs(VersionedRecord.EMPTY);
+            assertThat(below.calls).containsExactly("fromMemory", "tryReplace", "fromMemory", "tryReplace",
+                    "fromMemory");
+            s.getIfInMemory(bytes("other"));
+            assertThat(below.calls).as("then a cache hit").hasSize(5);
+        }
+    }
+
+    @Test
+    void aTryUpdateOfAKeyNeitherCachedNorKnownFromMemoryDeclinesWithoutChangingTheStore() {
         RecordingStorage below = new RecordingStorage();
         below.inner.update(bytes("k"), r -> r.add(write("a", 1, "first")));
         try (CachingStorage s = new CachingStorage(below, 1 << 20, Runnable::run)) {

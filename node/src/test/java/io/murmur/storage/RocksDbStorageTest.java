@@ -171,6 +171,17 @@ class RocksDbStorageTest extends StorageContractTest {
     }
 
     @Test
+    void keysInTheMemtableAndKeysNeverWrittenAreKnownWithoutReadingTheDisk() {
+        VersionedRecord stored = storage.update(bytes("k"), r -> r.add(write("a", 1, "v")));
+        storage.update(bytes("gone"), r -> r.add(write("a", 2, "x")));
+        storage.update(bytes("gone"), r -> VersionedRecord.EMPTY);
+
+        assertThat(storage.getIfInMemory(bytes("k"))).isEqualTo(stored);
+        assertThat(storage.getIfInMemory(bytes("gone"))).isSameAs(VersionedRecord.EMPTY);
+        assertThat(storage.getIfInMemory(bytes("never written"))).isSameAs(VersionedRecord.EMPTY);
+    }
+
+    @Test
     void tryReplaceDeferredStoresWhileRocksDbTakesWritesAndFailsTypedOnceClosed() {
         VersionedRecord record = VersionedRecord.of(List.of(write("a", 1, "v")));
         assertThat(storage.tryReplaceDeferred(bytes("k"), record)).isTrue();

@@ -231,6 +231,18 @@ abstract class StorageContractTest {
     }
 
     @Test
+    void whatIsKnownFromMemoryIsNothingOrTheTruth() {
+        Version v = write("a", 1, "v");
+        VersionedRecord stored = storage.update(bytes("k"), r -> r.add(v));
+        storage.update(bytes("gone"), r -> r.add(write("a", 2, "x")));
+        storage.update(bytes("gone"), r -> VersionedRecord.EMPTY);
+
+        assertThat(storage.getIfInMemory(bytes("k"))).isIn(null, stored);
+        assertThat(storage.getIfInMemory(bytes("gone"))).isIn(null, VersionedRecord.EMPTY);
+        assertThat(storage.getIfInMemory(bytes("never"))).isIn(null, VersionedRecord.EMPTY);
+    }
+
+    @Test
     void replaceDeferredStoresTheRecordGivenAndAnEmptyOneDeletes() {
         Version first = write("a", 1, "first");
         Version second = write("b", 1, "second");
