@@ -20,7 +20,8 @@ public interface Storage extends AutoCloseable {
 
     /**
      * The record stored for {@code key} if the store can answer from memory without
-     * blocking (a cache hit), else {@code null}. Lets a real node answer hot reads on its
+     * blocking (a cache hit; a memtable hit, or a key its filters rule out), else
+     * {@code null}. Lets a real node answer hot reads, and write keys it knows, on its
      * network thread instead of handing them to a request thread. The default knows
      * nothing in memory.
      */
