@@ -317,8 +317,7 @@ public final class ClientRequests implements RequestDispatcher {
                 return onLoop;
             }
         } catch (RuntimeException e) {
-            log.error("request {} failed", id, e);
-            return done(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName())));
+            return done(failed(id, e));
         }
         return runAsync(id, reply -> replication.read(key, r, verbose,
                 result -> reply.complete(readReply(id, result, verbose))));
@@ -415,8 +414,7 @@ public final class ClientRequests implements RequestDispatcher {
                 return onLoop;
             }
         } catch (RuntimeException e) {
-            log.error("request {} failed", id, e);
-            return done(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName())));
+            return done(failed(id, e));
         }
         return runAsync(id, done -> replication.write(key, ctx, value, quorum,
                 result -> done.complete(writeReply(id, result, reply))));
@@ -474,19 +472,24 @@ public final class ClientRequests implements RequestDispatcher {
             requestExecutor.execute(() -> {
                 try {
                     work.accept(reply);
-                } catch (StorageException e) {
-                    log.error("storage failed serving request {}", id, e);
-                    reply.complete(Reply.of(Errors.error(id, ErrorCode.INTERNAL, "storage error: " + e.getMessage())));
                 } catch (RuntimeException e) {
-                    log.error("request {} failed", id, e);
-                    reply.complete(Reply.of(Errors.error(id, ErrorCode.INTERNAL,
-                            "internal error: " + e.getClass().getSimpleName())));
+                    reply.complete(failed(id, e));
                 }
             });
         } catch (RejectedExecutionException e) {
             reply.complete(Reply.of(Errors.error(id, ErrorCode.UNAVAILABLE, "node is shutting down")));
         }
         return reply;
+    }
+
+    /** The INTERNAL reply to a request that failed inside the node, logged. */
+    private static Reply failed(long id, RuntimeException e) {
+        if (e instanceof StorageException) {
+            log.error("storage failed serving request {}", id, e);
+            return Reply.of(Errors.error(id, ErrorCode.INTERNAL, "storage error: " + e.getMessage()));
+        }
+        log.error("request {} failed", id, e);
+        return Reply.of(Errors.error(id, ErrorCode.INTERNAL, "internal error: " + e.getClass().getSimpleName()));
     }
 
     private static CompletionStage<Reply> done(Reply reply) {
