@@ -76,7 +76,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Methods may be called from many threads at once (a real node calls them from its
  * request threads, and the {@code ...WithoutBlocking} ones from its network threads);
- * each request's state is guarded by its own monitor and callbacks run outside it. In the simulator everything runs on one thread, in a seeded order.
+ * each request's state is guarded by its own monitor and callbacks run outside it. In
+ * the simulator everything runs on one thread, in a seeded order.
  */
 public final class Replication {
     private static final String NOT_READY = "this node is (re)joining the cluster and does not know the whole ring "
@@ -286,12 +287,19 @@ public final class Replication {
             written[0] = v;
             return record.add(v);
         };
+        return updateDeferred(key, next, mayBlock) ? written[0] : null;
+    }
+
+    /**
+     * {@link Storage#updateDeferred}, or without {@code mayBlock} its non-blocking try;
+     * false when that declined, having stored nothing.
+     */
+    private boolean updateDeferred(byte[] key, UnaryOperator<VersionedRecord> change, boolean mayBlock) {
         if (mayBlock) {
-            storage.updateDeferred(key, next);
-        } else if (storage.tryUpdateDeferred(key, next) == null) {
-            return null;
+            storage.updateDeferred(key, change);
+            return true;
         }
-        return written[0];
+        return storage.tryUpdateDeferred(key, change) != null;
     }
 
     private void forward(byte[] key, VectorClock context, byte[] value, int w, List<String> replicas,
@@ -561,9 +569,7 @@ public final class Replication {
         }
         UnaryOperator<VersionedRecord> merged = current -> purgedIfExpired(key, current).merge(record);
         try {
-            if (mayBlock) {
-                storage.updateDeferred(key, merged);
-            } else if (storage.tryUpdateDeferred(key, merged) == null) {
+            if (!updateDeferred(key, merged, mayBlock)) {
                 return false;
             }
         } catch (StorageException e) {
