@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,13 +30,19 @@ import picocli.CommandLine.Option;
                     + "the share of the client-and-network ceiling the node reaches.",
             "With --target, measures several clusters in one run, one after another each round, and prints "
                     + "each one's ops/s against the first's. One client process measures them all, so none "
-                    + "of them is measured while the client itself is still being compiled."
+                    + "of them is measured while the client itself is still being compiled.",
+            "Each result also says what an operation cost in CPU: microseconds of this process "
+                    + "(cpu/op client) and of all the measured cluster's nodes together (cpu/op nodes, as each "
+                    + "node reports its process's CPU time; '-' when one does not)."
         })
 final class BenchCommand extends MurmurCommand {
     static final String CSV_HEADER = "time,target,ops,read_ratio,concurrency,connections,value_bytes,keys,"
-            + "duration_s,seed,ops_per_s,p50_us,p99_us,p999_us,max_us,errors";
+            + "duration_s,seed,ops_per_s,p50_us,p99_us,p999_us,max_us,errors,client_cpu_us_per_op,"
+            + "node_cpu_us_per_op";
     static final String CEILING = "ceiling";
     static final String NODE = "node";
+    private static final String CPU_CLIENT = "cpu/op client(us)";
+    private static final String CPU_NODES = "cpu/op nodes(us)";
 
     @Option(names = "--ops", paramLabel = "get|put|mixed", defaultValue = "mixed",
             converter = WorkloadConverter.class,
@@ -120,14 +127,16 @@ final class BenchCommand extends MurmurCommand {
             List<BenchResult> roundResults = new ArrayList<>();
             if (ceiling || ceilingOnly) {
                 try (CeilingServer server = CeilingServer.start(valueBytes);
-                     MurmurClient client = murmur.connect(List.of(server.address()), connections, true)) {
-                    roundResults.add(measure(CEILING, client, false, warmup, runSeed + round, err));
+                     MurmurClient client = murmur.connect(List.of(server.address()), connections, true);
+                     CpuMeter cpu = CpuMeter.clientOnly()) {
+                    roundResults.add(measure(CEILING, client, cpu, false, warmup, runSeed + round, err));
                 }
             }
             if (!ceilingOnly) {
                 for (Target target : targets) {
-                    try (MurmurClient client = murmur.connect(target.hosts(), connections, true)) {
-                        roundResults.add(measure(target.label(), client, load && round == 1, warmup,
+                    try (MurmurClient client = murmur.connect(target.hosts(), connections, true);
+                         CpuMeter cpu = CpuMeter.forCluster(murmur, client)) {
+                        roundResults.add(measure(target.label(), client, cpu, load && round == 1, warmup,
                                 runSeed + round, err));
                     }
                 }
@@ -138,6 +147,9 @@ final class BenchCommand extends MurmurCommand {
             printTable(out, roundResults);
             for (Ratio ratio : ratios(roundResults)) {
                 out.println(String.format(Locale.ROOT, "%s ops/s: %.3f", ratio, ratio.of(roundResults)));
+            }
+            for (Ratio ratio : cpuRatios(roundResults)) {
+                out.println(String.format(Locale.ROOT, "%s nodes' cpu/op: %.2f", ratio, ratio.ofNodeCpu(roundResults)));
             }
             out.flush();
             results.addAll(roundResults);
@@ -162,14 +174,16 @@ final class BenchCommand extends MurmurCommand {
     private static void printMedians(PrintWriter out, List<BenchResult> results) {
         out.println("medians over the rounds:");
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"target", "ops/s", "p50(us)", "p99(us)", "p999(us)"});
+        rows.add(new String[] {"target", "ops/s", "p50(us)", "p99(us)", "p999(us)", CPU_CLIENT, CPU_NODES});
         for (String target : results.stream().map(BenchResult::target).distinct().toList()) {
             List<BenchResult> mine = results.stream().filter(r -> r.target().equals(target)).toList();
             rows.add(new String[] {target,
                 String.format(Locale.ROOT, "%.0f", median(mine.stream().map(BenchResult::opsPerSecond).toList())),
                 String.format(Locale.ROOT, "%.0f", median(mine.stream().map(r -> (double) r.p50Micros()).toList())),
                 String.format(Locale.ROOT, "%.0f", median(mine.stream().map(r -> (double) r.p99Micros()).toList())),
-                String.format(Locale.ROOT, "%.0f", median(mine.stream().map(r -> (double) r.p999Micros()).toList()))});
+                String.format(Locale.ROOT, "%.0f", median(mine.stream().map(r -> (double) r.p999Micros()).toList())),
+                cpu(median(mine.stream().map(BenchResult::clientCpuMicrosPerOp).toList())),
+                cpu(median(mine.stream().map(BenchResult::nodeCpuMicrosPerOp).toList()))});
         }
         InfoCommand.printTable(out, rows);
         int perRound = (int) results.stream().map(BenchResult::target).distinct().count();
@@ -182,6 +196,10 @@ final class BenchCommand extends MurmurCommand {
             out.println(String.format(Locale.ROOT, "%s ops/s, median of %d rounds: %.3f (min %.3f, max %.3f)",
                     ratio, values.size(), median(values), values.stream().mapToDouble(d -> d).min().orElse(0),
                     values.stream().mapToDouble(d -> d).max().orElse(0)));
+        }
+        for (Ratio ratio : cpuRatios(byRound.get(0))) {
+            out.println(String.format(Locale.ROOT, "%s nodes' cpu/op, median of %d rounds: %.2f", ratio,
+                    byRound.size(), median(byRound.stream().map(ratio::ofNodeCpu).toList())));
         }
     }
 
@@ -201,12 +219,33 @@ final class BenchCommand extends MurmurCommand {
         return ratios;
     }
 
-    /** One target's ops/s over another's. */
+    /**
+     * The nodes' CPU per operation of every later target against the first's, when the
+     * round knows both: what the same operation costs the one cluster against the other.
+     */
+    static List<Ratio> cpuRatios(List<BenchResult> round) {
+        List<BenchResult> measured = round.stream().filter(r -> !r.target().equals(CEILING)).toList();
+        List<Ratio> ratios = new ArrayList<>();
+        for (int i = 1; i < measured.size(); i++) {
+            if (!Double.isNaN(measured.get(i).nodeCpuMicrosPerOp()) && measured.get(0).nodeCpuMicrosPerOp() > 0) {
+                ratios.add(new Ratio(measured.get(i).target(), measured.get(0).target()));
+            }
+        }
+        return ratios;
+    }
+
+    /** One target's figure over another's. */
     record Ratio(String over, String under) {
-        /** Its value in {@code round}: 0 when {@code under} did nothing. */
+        /** Its ops/s in {@code round}: 0 when {@code under} did nothing. */
         double of(List<BenchResult> round) {
             double u = opsOf(round, under);
             return u > 0 ? opsOf(round, over) / u : 0;
+        }
+
+        /** Its nodes' CPU per operation in {@code round}: NaN when either is unknown. */
+        double ofNodeCpu(List<BenchResult> round) {
+            double u = figureOf(round, under, BenchResult::nodeCpuMicrosPerOp);
+            return u > 0 ? figureOf(round, over, BenchResult::nodeCpuMicrosPerOp) / u : Double.NaN;
         }
 
         @Override
@@ -216,8 +255,12 @@ final class BenchCommand extends MurmurCommand {
     }
 
     private static double opsOf(List<BenchResult> round, String target) {
+        return figureOf(round, target, BenchResult::opsPerSecond);
+    }
+
+    private static double figureOf(List<BenchResult> round, String target, ToDoubleFunction<BenchResult> figure) {
         return round.stream().filter(r -> r.target().equals(target)).findFirst()
-                .map(BenchResult::opsPerSecond).orElse(0.0);
+                .map(figure::applyAsDouble).orElse(Double.NaN);
     }
 
     /** The clusters to measure: the --target ones, or --host named "node". */
@@ -246,10 +289,14 @@ final class BenchCommand extends MurmurCommand {
     /** A cluster measured under a label. */
     record Target(String label, List<String> hosts) { }
 
+    /** The median of the known values (NaN ones left out); NaN when none is known. */
     static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
+        List<Double> sorted = new ArrayList<>(values.stream().filter(v -> !Double.isNaN(v)).toList());
         sorted.sort(null);
         int n = sorted.size();
+        if (n == 0) {
+            return Double.NaN;
+        }
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
@@ -279,22 +326,24 @@ final class BenchCommand extends MurmurCommand {
         return new CliFailure("USAGE", message, Murmur.EXIT_USAGE);
     }
 
-    private BenchResult measure(String target, MurmurClient client, boolean load, int warmup, long runSeed,
-                                PrintWriter progress) throws Exception {
+    private BenchResult measure(String target, MurmurClient client, CpuMeter cpu, boolean load, int warmup,
+                                long runSeed, PrintWriter progress) throws Exception {
         LoadLoop loop = new LoadLoop(client, workload, readRatio, concurrency, keys, valueBytes, runSeed);
         if (load) {
             loop.preload(progress);
         }
-        return loop.run(target, Duration.ofSeconds(warmup), Duration.ofSeconds(durationSeconds), progress);
+        return loop.run(target, Duration.ofSeconds(warmup), Duration.ofSeconds(durationSeconds), cpu, progress);
     }
 
     private static void printTable(PrintWriter out, List<BenchResult> results) {
         List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"target", "ops/s", "p50(us)", "p99(us)", "p999(us)", "max(us)", "errors"});
+        rows.add(new String[] {"target", "ops/s", "p50(us)", "p99(us)", "p999(us)", "max(us)", CPU_CLIENT, CPU_NODES,
+            "errors"});
         for (BenchResult r : results) {
             rows.add(new String[] {r.target(), String.format(Locale.ROOT, "%.0f", r.opsPerSecond()),
                 Long.toString(r.p50Micros()), Long.toString(r.p99Micros()), Long.toString(r.p999Micros()),
-                Long.toString(r.maxMicros()), r.errorCount() == 0 ? "0" : r.errorCount() + " (" + r.errorSummary() + ")"});
+                Long.toString(r.maxMicros()), cpu(r.clientCpuMicrosPerOp()), cpu(r.nodeCpuMicrosPerOp()),
+                r.errorCount() == 0 ? "0" : r.errorCount() + " (" + r.errorSummary() + ")"});
         }
         InfoCommand.printTable(out, rows);
     }
@@ -306,14 +355,25 @@ final class BenchCommand extends MurmurCommand {
         }
         String now = Instant.now().toString();
         for (BenchResult r : results) {
-            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%d,%.3f,%d,%.1f,%d,%d,%d,%d,%d%n",
+            sb.append(String.format(Locale.ROOT, "%s,%s,%s,%s,%d,%d,%d,%d,%.3f,%d,%.1f,%d,%d,%d,%d,%d,%s,%s%n",
                     now, r.target(), name(workload), workload == LoadLoop.Workload.MIXED ? Double.toString(readRatio)
                             : workload == LoadLoop.Workload.GET ? "1.0" : "0.0",
                     concurrency, connections, valueBytes, keys, r.seconds(), runSeed, r.opsPerSecond(),
-                    r.p50Micros(), r.p99Micros(), r.p999Micros(), r.maxMicros(), r.errorCount()));
+                    r.p50Micros(), r.p99Micros(), r.p999Micros(), r.maxMicros(), r.errorCount(),
+                    csvCpu(r.clientCpuMicrosPerOp()), csvCpu(r.nodeCpuMicrosPerOp())));
         }
         Files.write(csv, sb.toString().getBytes(StandardCharsets.UTF_8),
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** CPU microseconds per operation for a table: {@code -} when unknown. */
+    private static String cpu(double micros) {
+        return Double.isNaN(micros) ? "-" : String.format(Locale.ROOT, "%.1f", micros);
+    }
+
+    /** CPU microseconds per operation for the CSV: empty when unknown. */
+    private static String csvCpu(double micros) {
+        return Double.isNaN(micros) ? "" : String.format(Locale.ROOT, "%.2f", micros);
     }
 
     private static String name(LoadLoop.Workload w) {

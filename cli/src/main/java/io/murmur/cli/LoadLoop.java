@@ -119,8 +119,11 @@ final class LoadLoop {
         }
     }
 
-    /** Runs the load: a warmup (not recorded), then the measured window; returns its figures. */
-    BenchResult run(String target, Duration warmup, Duration duration, PrintWriter progress)
+    /**
+     * Runs the load: a warmup (not recorded), then the measured window; returns its figures,
+     * with the CPU {@code cpu} reads at the window's start and end.
+     */
+    BenchResult run(String target, Duration warmup, Duration duration, CpuMeter cpu, PrintWriter progress)
             throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(concurrency);
         Worker[] workers = new Worker[concurrency];
@@ -134,11 +137,13 @@ final class LoadLoop {
         if (!warmup.isZero()) {
             tick(target + " warmup", System.nanoTime(), warmup, null, progress);
         }
+        CpuMeter.Reading cpuAtStart = cpu.read(); // a few milliseconds: read before the window opens
         recorder.getIntervalHistogram(); // drop what the warmup recorded
         errors.clear();
         Histogram total = new Histogram(3);
         long start = System.nanoTime();
         long end = tick(target, start, duration, total, progress);
+        CpuMeter.Reading cpuAtEnd = cpu.read();
         Map<String, Long> errorCounts = new HashMap<>();
         errors.forEach((code, n) -> errorCounts.put(code, n.sum()));
 
@@ -146,7 +151,7 @@ final class LoadLoop {
             w.stop();
         }
         stopped.await(30, TimeUnit.SECONDS);
-        return BenchResult.of(target, total, (end - start) / 1e9, errorCounts);
+        return BenchResult.of(target, total, (end - start) / 1e9, errorCounts, cpuAtStart, cpuAtEnd);
     }
 
     /**

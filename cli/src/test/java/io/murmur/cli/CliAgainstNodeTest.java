@@ -6,8 +6,10 @@ import io.murmur.server.NodeAssembly;
 import io.murmur.testing.TestNodes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -143,5 +145,27 @@ class CliAgainstNodeTest {
                 "--keys", "200", "--seed", "3");
         assertThat(bench.exit()).as(bench.err()).isZero();
         assertThat(bench.out()).contains("ceiling").contains("node").contains("node/ceiling ops/s:");
+    }
+
+    @Test
+    void benchSaysWhatAnOperationCostsTheClientAndTheNodeInCpu() throws IOException {
+        Path csv = dir.resolve("cpu.csv");
+        Run bench = run("bench", "--ceiling", "--ops", "mixed", "--duration", "1", "--warmup", "0",
+                "--keys", "200", "--seed", "3", "--csv", csv.toString());
+        assertThat(bench.exit()).as(bench.err()).isZero();
+        assertThat(bench.out()).contains("cpu/op client(us)", "cpu/op nodes(us)");
+
+        List<String> rows = Files.readAllLines(csv);
+        assertThat(rows.get(0)).endsWith(",client_cpu_us_per_op,node_cpu_us_per_op");
+        String[] ceiling = rows.get(1).split(",", -1);
+        String[] node = rows.get(2).split(",", -1);
+        assertThat(ceiling[1]).isEqualTo("ceiling");
+        assertThat(Double.parseDouble(ceiling[16])).as("the load generator's own CPU").isPositive();
+        assertThat(ceiling[17]).as("the ceiling server runs in process: no node to read").isEmpty();
+        assertThat(node[1]).isEqualTo("node");
+        assertThat(Double.parseDouble(node[16])).isPositive();
+        // this node runs inside the test's JVM, so it reports the same process: at least the client's CPU
+        assertThat(Double.parseDouble(node[17])).as("the node's reported CPU per op").isPositive()
+                .isGreaterThanOrEqualTo(Double.parseDouble(node[16]) * 0.8);
     }
 }

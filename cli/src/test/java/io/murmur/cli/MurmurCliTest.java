@@ -385,6 +385,23 @@ class MurmurCliTest {
     }
 
     @Test
+    void benchShowsTheCpuOfANodeThatDoesNotReportItAsUnknown(@TempDir Path dir) throws IOException {
+        FakeNode node = node(FakeNode.start());
+        Path csv = dir.resolve("bench.csv");
+
+        Run bench = run("--host", node.address(), "bench", "--duration", "1", "--warmup", "0", "--keys", "50",
+                "--concurrency", "2", "--csv", csv.toString());
+
+        assertThat(bench.exit()).as(bench.err()).isZero();
+        String row = bench.out().lines().filter(l -> l.trim().startsWith("node ")).findFirst().orElseThrow();
+        assertThat(row.trim().split("\\s+")[7]).as("cpu/op nodes").isEqualTo("-");
+        String[] csvRow = Files.readAllLines(csv).get(1).split(",", -1);
+        assertThat(Double.parseDouble(csvRow[16])).as("the client's own CPU is known").isPositive();
+        assertThat(csvRow[17]).isEmpty();
+        assertThat(node.allRequests()).filteredOn(Request::hasClusterInfo).isNotEmpty();
+    }
+
+    @Test
     void benchMeasuresEveryTargetEachRoundAndComparesLaterOnesWithTheFirst(@TempDir Path dir) throws IOException {
         FakeNode one = node(FakeNode.start());
         FakeNode other = node(FakeNode.start());

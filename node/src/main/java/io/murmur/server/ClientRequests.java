@@ -45,6 +45,7 @@ import io.murmur.version.VersionedRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -154,7 +155,8 @@ public final class ClientRequests implements RequestDispatcher {
                 .setRingEpoch(snapshot.epoch())
                 .setRingFingerprint(view.ringFingerprint())
                 .setReplicationFactor(replicationFactor)
-                .setAntiEntropy(antiEntropyStats());
+                .setAntiEntropy(antiEntropyStats())
+                .setProcessCpuNanos(processCpuNanos());
         Map<String, HintStore.Pending> hints = replication.hintsPending();
         for (MemberInfo m : view.members()) {
             HintStore.Pending held = hints.get(m.nodeId());
@@ -273,6 +275,11 @@ public final class ClientRequests implements RequestDispatcher {
             b.setLastSessionFailure(job.lastSessionFailure());
         }
         return b.build();
+    }
+
+    /** CPU time this process has used so far; 0 when the JVM cannot tell. */
+    static long processCpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 
     private AntiEntropyStats antiEntropyStats() {
