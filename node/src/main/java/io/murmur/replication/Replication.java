@@ -281,13 +281,22 @@ public final class Replication {
     private Version writeLocally(byte[] key, VectorClock context, byte[] value, boolean mayBlock) {
         long now = clock.wallMillis();
         Version[] written = new Version[1];
+        // an expired tombstone is purged before anything new is merged in (a new write made
+        // after a purge elsewhere supersedes an old tombstone still held here either way: its
+        // coordinator floors the counter of a write its record holds no trace of, see
+        // VersionedRecord); counted only if this update is applied
+        Tombstones.Purge purge = tombstones.purge();
         UnaryOperator<VersionedRecord> next = stored -> {
-            VersionedRecord record = purgedIfExpired(key, stored);
+            VersionedRecord record = purge.apply(key, stored);
             Version v = record.nextVersion(self, context, value, now, settings.maxClockEntries());
             written[0] = v;
             return record.add(v);
         };
-        return updateDeferred(key, next, mayBlock) ? written[0] : null;
+        if (!updateDeferred(key, next, mayBlock)) {
+            return null;
+        }
+        purge.applied();
+        return written[0];
     }
 
     /**
@@ -469,19 +478,11 @@ public final class Replication {
     private VersionedRecord readLocally(byte[] key) {
         VersionedRecord record = storage.get(key);
         if (purgeable(key, record)) {
-            record = storage.update(key, current -> purgedIfExpired(key, current));
+            Tombstones.Purge purge = tombstones.purge();
+            record = storage.update(key, current -> purge.apply(key, current));
+            purge.applied();
         }
         return record;
-    }
-
-    /**
-     * {@code record}, or nothing if it may be purged ({@link Tombstones}): purged before
-     * anything new is merged in. (A new write made after a purge elsewhere supersedes an
-     * old tombstone still held here either way: its coordinator floors the counter of a
-     * write its record holds no trace of, see {@link VersionedRecord}.)
-     */
-    private VersionedRecord purgedIfExpired(byte[] key, VersionedRecord record) {
-        return tombstones.purgedIfExpired(key, record);
     }
 
     private boolean purgeable(byte[] key, VersionedRecord record) {
@@ -567,11 +568,13 @@ public final class Replication {
             reply(message, ReplicaMessage.newBuilder().setStoreAck(ack));
             return true;
         }
-        UnaryOperator<VersionedRecord> merged = current -> purgedIfExpired(key, current).merge(record);
+        Tombstones.Purge purge = tombstones.purge();
+        UnaryOperator<VersionedRecord> merged = current -> purge.apply(key, current).merge(record);
         try {
             if (!updateDeferred(key, merged, mayBlock)) {
                 return false;
             }
+            purge.applied();
         } catch (StorageException e) {
             reply(message, ReplicaMessage.newBuilder().setStoreAck(StoreAck.newBuilder().setOk(false)
                     .setError("storage error: " + e.getMessage())));

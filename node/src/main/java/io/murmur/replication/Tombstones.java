@@ -79,6 +79,36 @@ public final class Tombstones {
         return record;
     }
 
+    /**
+     * A purge for one storage update whose change may run and be dropped (a non-blocking
+     * try that declines) or run again: it purges like {@link #purgedIfExpired} but counts
+     * only when told the update was applied.
+     */
+    public Purge purge() {
+        return new Purge();
+    }
+
+    /** See {@link #purge()}. */
+    public final class Purge {
+        private boolean purged;
+
+        private Purge() {
+        }
+
+        /** {@code record}, or the empty record if it may be purged (not yet counted). */
+        public VersionedRecord apply(byte[] key, VersionedRecord record) {
+            purged = purgeable(key, record);
+            return purged ? VersionedRecord.EMPTY : record;
+        }
+
+        /** The update was applied: counts the purge its last change made, if any. */
+        public void applied() {
+            if (purged) {
+                Tombstones.this.purged.incrementAndGet();
+            }
+        }
+    }
+
     /** Records purged so far. */
     public long purgedCount() {
         return purged.get();

@@ -46,6 +46,11 @@ final class FakeReplicas implements Clock {
     final Set<String> failingSync = new HashSet<>();
     /** Nodes whose store takes {@link Storage#tryUpdateDeferred}; the others' always declines. */
     final Set<String> updateWithoutBlocking = new HashSet<>();
+    /**
+     * Nodes whose store runs a non-blocking update's change and then declines it, as a
+     * store that finds out only while writing that it would have to wait.
+     */
+    final Set<String> declineAfterChange = new HashSet<>();
     final RingSnapshot ring;
 
     FakeReplicas(ReplicationSettings settings, String... ids) {
@@ -204,6 +209,10 @@ final class FakeReplicas implements Clock {
 
         @Override
         public VersionedRecord tryUpdateDeferred(byte[] key, UnaryOperator<VersionedRecord> change) {
+            if (declineAfterChange.contains(node)) {
+                change.apply(disk.get(key));
+                return null;
+            }
             if (!updateWithoutBlocking.contains(node)) {
                 return null;
             }

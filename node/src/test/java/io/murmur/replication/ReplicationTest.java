@@ -191,6 +191,31 @@ class ReplicationTest {
     }
 
     @Test
+    void anExpiredTombstoneIsCountedAsPurgedOnlyByTheWriteThatStoresTheUpdate() {
+        List<String> replicas = world.replicasOf("k", 3);
+        String coordinator = replicas.get(0);
+        WriteResult put = write(coordinator, "k", VectorClock.EMPTY, "v", 3);
+        assertThat(write(coordinator, "k", put.context(), null, 3).status()).isEqualTo(Status.OK);
+        world.skewWall(Duration.ofMillis(SETTINGS.tombstoneGraceMillis() + 60_000));
+
+        // the store runs the change, which purges the tombstone, then declines the update
+        world.declineAfterChange.add(coordinator);
+        AtomicReference<WriteResult> declined = new AtomicReference<>();
+        assertThat(world.core(coordinator).writeWithoutBlocking(bytes("k"), VectorClock.EMPTY, bytes("again"), 3,
+                declined::set)).isFalse();
+        assertThat(world.disks.get(coordinator).get(bytes("k")).isDeleted()).as("nothing stored").isTrue();
+        assertThat(world.core(coordinator).stats().tombstonesPurged.get()).as("nothing purged").isZero();
+
+        // the same write the blocking way purges it once, on each replica
+        WriteResult again = write(coordinator, "k", VectorClock.EMPTY, "again", 3);
+        assertThat(again.status()).isEqualTo(Status.OK);
+        for (String replica : replicas) {
+            assertThat(values(world.disks.get(replica).get(bytes("k")))).containsExactly("again");
+            assertThat(world.core(replica).stats().tombstonesPurged.get()).as(replica).isEqualTo(1);
+        }
+    }
+
+    @Test
     void aWriteAndItsCopiesTakenWithoutBlockingAreStoredOnTheCallingThreadAndAcknowledgedOnceDurable() {
         world.updateWithoutBlocking.addAll(world.cores.keySet());
         List<String> replicas = world.replicasOf("k", 3);
