@@ -5,7 +5,7 @@
 # usage: bench/cluster-bench.sh [ROUNDS] [SECONDS] [WARMUP_SECONDS] [INITIAL_WARMUP_SECONDS]
 #
 # MURMUR_BENCH_SET="KEY=VALUE ..." sets config keys on every node (e.g.
-# "storage.sync=periodic").
+# "storage.sync=periodic"); MURMUR_BENCH_CONCURRENCY sets the requests in flight (default 16).
 #
 # Starts four nodes on loopback (one alone, three joined into a cluster) under a temp
 # dir. One client process then runs ROUNDS rounds (default 3); each round measures the
@@ -60,6 +60,6 @@ for _ in $(seq 120); do
 done
 bin/murmur --host 127.0.0.1:$((base + 10)) status
 
-bin/murmur bench --ops mixed --read-ratio 0.5 --value-bytes 1024 --keys 10000 --concurrency 16 \
+bin/murmur bench --ops mixed --read-ratio 0.5 --value-bytes 1024 --keys 10000 --concurrency "${MURMUR_BENCH_CONCURRENCY:-16}" \
   --duration "$seconds" --warmup "$warmup" --initial-warmup "$initial_warmup" --rounds "$rounds" --seed 7 \
   --ceiling --target single-node=127.0.0.1:$base --target three-nodes="$cluster"
