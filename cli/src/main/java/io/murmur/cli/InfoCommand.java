@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "info", description = {
             "Show the cluster.",
             "Prints, as the answering node sees it, the cluster name, the node's id, the protocol version, "
-                    + "what its anti-entropy has done since it started, and the members."
+                    + "the CPU time its process has used, what its anti-entropy has done since it started, "
+                    + "and the members."
         })
 final class InfoCommand extends MurmurCommand {
     @Override
@@ -26,6 +27,10 @@ final class InfoCommand extends MurmurCommand {
         out.println("node:     " + info.getNodeId());
         out.println("protocol: " + info.getProtocolVersion());
         out.println("ring:     epoch " + info.getRingEpoch());
+        if (info.getProcessCpuNanos() > 0) {
+            out.println(String.format(java.util.Locale.ROOT, "cpu:      %.1f s since the node started",
+                    info.getProcessCpuNanos() / 1e9));
+        }
         if (info.hasAntiEntropy()) {
             out.println("repair:   " + antiEntropy(info.getAntiEntropy()));
         }

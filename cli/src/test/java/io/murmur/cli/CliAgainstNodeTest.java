@@ -131,6 +131,14 @@ class CliAgainstNodeTest {
     }
 
     @Test
+    void infoShowsTheCpuTimeTheNodesProcessHasUsed() {
+        String line = run("info").lines().stream().filter(l -> l.startsWith("cpu:")).findFirst().orElseThrow();
+        assertThat(line).matches("cpu: +\\d+\\.\\d s since the node started");
+        // the node runs in this JVM, which has been compiling and serving for a while
+        assertThat(Double.parseDouble(line.replaceAll("[^0-9.]", ""))).isPositive();
+    }
+
+    @Test
     void leaveAnnouncesLeftAndTheNodeSaysSo() throws Exception {
         Run leave = run("leave");
         assertThat(leave.exit()).as(leave.err()).isZero();
