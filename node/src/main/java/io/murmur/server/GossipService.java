@@ -14,6 +14,7 @@ import io.murmur.ring.RingSnapshot;
 import io.murmur.runtime.Clock;
 import io.murmur.runtime.PeerNetwork;
 import io.murmur.runtime.Scheduler;
+import io.murmur.transport.NetworkLoops;
 import io.murmur.transport.PeerTransport;
 import io.murmur.transport.ReplicaTraffic;
 import org.slf4j.Logger;
@@ -192,8 +193,8 @@ final class GossipService implements AutoCloseable {
      * {@code handler} on {@code executor}. Closed with this service.
      */
     ReplicaTraffic openReplicaTraffic(ReplicaTraffic.Settings settings, PeerNetwork.Handler<ReplicaMessage> handler,
-                                      Executor executor) {
-        return transport.openReplicaTraffic(settings, handler, executor);
+                                      Executor executor, NetworkLoops loops) {
+        return transport.openReplicaTraffic(settings, handler, executor, loops);
     }
 
     InetSocketAddress peerAddress() {

@@ -15,6 +15,7 @@ import io.murmur.proto.client.ErrorCode;
 import io.murmur.proto.peer.MemberState;
 import io.murmur.proto.peer.MembersPage;
 import io.murmur.transport.ClientListener;
+import io.murmur.transport.NetworkLoops;
 import io.murmur.transport.ReplicaTraffic;
 import io.murmur.transport.Errors;
 import io.murmur.transport.Reply;
@@ -60,6 +61,8 @@ public final class NodeAssembly implements AutoCloseable {
     private final RocksDbStorage rocks;
     private final Storage storage;
     private final ThreadPoolExecutor requestExecutor;
+    /** The event loops client and replica connections share. */
+    private final NetworkLoops network;
     private final ClientListener listener;
     private final LocalRing ring;
     private final GossipService gossip;
@@ -94,14 +97,16 @@ public final class NodeAssembly implements AutoCloseable {
             return d != null ? d.dispatch(request) : CompletableFuture.completedFuture(Reply.of(Errors.error(
                     request.getRequestId(), ErrorCode.UNAVAILABLE, "node is starting")));
         };
+        this.network = NetworkLoops.start(config.transport, config.ioThreads);
         ClientListener started = null;
         try {
             started = ClientListener.start(new ClientListener.Settings(config.listenHost, config.clientPort,
                             config.maxFrameBytes, config.maxInFlightPerConnection, config.maxConnections,
                             config.writeBufferHighWaterBytes),
-                    config.ioThreads, config.transport, startingUp);
+                    network, startingUp);
         } finally {
             if (started == null) {
+                network.close();
                 requestExecutor.shutdownNow();
             }
         }
@@ -114,13 +119,14 @@ public final class NodeAssembly implements AutoCloseable {
         } finally {
             if (gossiping == null) {
                 listener.close();
+                network.close();
                 requestExecutor.shutdownNow();
             }
         }
         this.gossip = gossiping;
         this.ring = new LocalRing(nodeId, rocks, gossip);
         String peerAddress = config.advertiseHost + ":" + gossip.peerAddress().getPort();
-        // replica messages reach the cores on the replica network threads; what touches storage
+        // replica messages reach the cores on the network threads; what touches storage
         // moves on to the request threads (see ReplicationService.onMessage), and repair
         // messages to the anti-entropy thread (see AntiEntropyService.onMessage)
         AtomicReference<ReplicationService> core = new AtomicReference<>();
@@ -140,7 +146,7 @@ public final class NodeAssembly implements AutoCloseable {
                     if (r != null) {
                         r.onMessage(from, message);
                     }
-                }, Runnable::run);
+                }, Runnable::run, network);
         Topology topology = gossip.topology();
         this.replication = new ReplicationService(nodeId, peerAddress, config.replication, storage,
                 new RocksDbHintStore(rocks), requestExecutor, replicaSettings.maxPendingDeliveryBytes(),
@@ -368,6 +374,7 @@ public final class NodeAssembly implements AutoCloseable {
         }
         replication.close();
         gossip.close();
+        network.close(); // after the listener and the replica traffic that ran on it
         requestExecutor.shutdown();
         try {
             if (!requestExecutor.awaitTermination(config.shutdownDrainMillis, TimeUnit.MILLISECONDS)) {

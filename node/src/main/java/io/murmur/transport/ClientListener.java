@@ -68,15 +68,18 @@ public final class ClientListener implements AutoCloseable {
 
     private final EventLoopGroup bossGroup;
     private final EventLoopGroup workerGroup;
+    /** Whether closing ends {@link #workerGroup} (false when it is a node's shared {@link NetworkLoops}). */
+    private final boolean ownsWorkers;
     private final ChannelGroup connections = new DefaultChannelGroup("client-connections", GlobalEventExecutor.INSTANCE);
     private final Tracker tracker = new Tracker();
     private final Channel serverChannel;
     private final String transportName;
 
-    private ClientListener(EventLoops loops, EventLoopGroup bossGroup, EventLoopGroup workerGroup,
+    private ClientListener(EventLoops loops, EventLoopGroup bossGroup, EventLoopGroup workerGroup, boolean ownsWorkers,
                            Settings settings, RequestDispatcher dispatcher) throws InterruptedException {
         this.bossGroup = bossGroup;
         this.workerGroup = workerGroup;
+        this.ownsWorkers = ownsWorkers;
         this.transportName = loops.name();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -125,10 +128,25 @@ public final class ClientListener implements AutoCloseable {
         EventLoopGroup boss = loops.newGroup(1, "murmur-accept");
         EventLoopGroup workers = loops.newGroup(ioThreads, "murmur-client-io");
         try {
-            return new ClientListener(loops, boss, workers, settings, dispatcher);
+            return new ClientListener(loops, boss, workers, true, settings, dispatcher);
         } catch (InterruptedException | RuntimeException e) {
             boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+            throw e;
+        }
+    }
+
+    /**
+     * Binds the client port and serves its connections on {@code shared}, which it leaves
+     * running when it closes.
+     */
+    public static ClientListener start(Settings settings, NetworkLoops shared, RequestDispatcher dispatcher)
+            throws InterruptedException {
+        EventLoopGroup boss = shared.loops().newGroup(1, "murmur-accept");
+        try {
+            return new ClientListener(shared.loops(), boss, shared.group(), false, settings, dispatcher);
+        } catch (InterruptedException | RuntimeException e) {
+            boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
     }
@@ -180,6 +198,8 @@ public final class ClientListener implements AutoCloseable {
         }
         connections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (ownsWorkers) {
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
     }
 }

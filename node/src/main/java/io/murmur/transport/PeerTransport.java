@@ -373,9 +373,20 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
      *
      * @throws IllegalStateException when replica traffic is open already, or this transport closed
      */
+    public ReplicaTraffic openReplicaTraffic(ReplicaTraffic.Settings replicaSettings,
+                                            PeerNetwork.Handler<ReplicaMessage> handler,
+                                            Executor deliveryExecutor) {
+        return openReplicaTraffic(replicaSettings, handler, deliveryExecutor, null);
+    }
+
+    /**
+     * {@link #openReplicaTraffic(ReplicaTraffic.Settings, PeerNetwork.Handler, Executor)} on
+     * {@code shared} event loops, which this transport leaves running when it closes; with
+     * {@code null}, on loops of its own.
+     */
     public synchronized ReplicaTraffic openReplicaTraffic(ReplicaTraffic.Settings replicaSettings,
                                                           PeerNetwork.Handler<ReplicaMessage> handler,
-                                                          Executor deliveryExecutor) {
+                                                          Executor deliveryExecutor, NetworkLoops shared) {
         Objects.requireNonNull(replicaSettings, "replicaSettings");
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(deliveryExecutor, "deliveryExecutor");
@@ -385,7 +396,9 @@ public final class PeerTransport implements PeerNetwork<GossipMessage>, AutoClos
         if (replica != null) {
             throw new IllegalStateException("peer transport: replica traffic is open already");
         }
-        replica = ReplicaTraffic.open(replicaSettings, settings, loops, handler, deliveryExecutor);
+        replica = shared == null
+                ? ReplicaTraffic.open(replicaSettings, settings, loops, handler, deliveryExecutor)
+                : ReplicaTraffic.open(replicaSettings, settings, shared, handler, deliveryExecutor);
         log.debug("replica traffic of {} open on {} ({} threads)",
                 settings.nodeId(), localAddress(), replicaSettings.ioThreads());
         return replica;

@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * gossip decides who is alive, so the two share nothing but the listening socket:
  * <ul>
  * <li>Replica connections do all their I/O on the class's own event-loop group
- *     ({@code ioThreads}, default 2, threads named {@code murmur-replica-…}). Outbound
+ *     ({@code ioThreads}, default 2, threads named {@code murmur-replica-…}), or, opened on a
+ *     node's {@link NetworkLoops}, on the loops its client connections use. Outbound
  *     connections are opened there. Inbound ones are accepted on the peer port like any
  *     peer connection, on the gossip loop, which reads their hello; a hello naming replica
  *     traffic then moves the channel to a replica loop (Netty's deregister, then register
@@ -209,6 +210,8 @@ public final class ReplicaTraffic implements PeerNetwork<ReplicaMessage> {
     private final Settings settings;
     private final EventLoopGroup group;
     private final TransportThreads threads;
+    /** Whether closing ends {@link #group} (false when it is a node's shared {@link NetworkLoops}). */
+    private final boolean ownsGroup;
     private final PeerCounters counters = new PeerCounters();
     private final PeerDelivery<ReplicaMessage> delivery;
     private final ChannelGroup channels;
@@ -218,11 +221,12 @@ public final class ReplicaTraffic implements PeerNetwork<ReplicaMessage> {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ReplicaTraffic(Settings settings, PeerTransport.Settings transport, EventLoops loops,
-                           EventLoopGroup group, TransportThreads threads, PeerNetwork.Handler<ReplicaMessage> handler,
-                           Executor deliveryExecutor) {
+                           EventLoopGroup group, TransportThreads threads, boolean ownsGroup,
+                           PeerNetwork.Handler<ReplicaMessage> handler, Executor deliveryExecutor) {
         this.settings = settings;
         this.group = group;
         this.threads = threads;
+        this.ownsGroup = ownsGroup;
         this.delivery = new PeerDelivery<>("replica", handler, deliveryExecutor, settings.maxPendingDeliveryBytes(),
                 counters);
         this.channels = new DefaultChannelGroup("replica-channels", group.next());
@@ -244,12 +248,22 @@ public final class ReplicaTraffic implements PeerNetwork<ReplicaMessage> {
         TransportThreads threads = new TransportThreads("murmur-replica");
         EventLoopGroup group = loops.newGroup(settings.ioThreads(), threads);
         try {
-            return new ReplicaTraffic(settings, transport, loops, group, threads, handler, deliveryExecutor);
+            return new ReplicaTraffic(settings, transport, loops, group, threads, true, handler, deliveryExecutor);
         } catch (Throwable e) {
             group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
             threads.join(TimeUnit.SECONDS.toMillis(5));
             throw e;
         }
+    }
+
+    /**
+     * Opens replica traffic on {@code shared} ({@link Settings#ioThreads} unused), which it
+     * leaves running when it closes; for {@link PeerTransport#openReplicaTraffic}.
+     */
+    static ReplicaTraffic open(Settings settings, PeerTransport.Settings transport, NetworkLoops shared,
+                               PeerNetwork.Handler<ReplicaMessage> handler, Executor deliveryExecutor) {
+        return new ReplicaTraffic(settings, transport, shared.loops(), shared.group(), shared.threads(), false,
+                handler, deliveryExecutor);
     }
 
     /**
@@ -314,9 +328,11 @@ public final class ReplicaTraffic implements PeerNetwork<ReplicaMessage> {
         delivery.stop();
         outbound.close();
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
-        if (!threads.join(TimeUnit.SECONDS.toMillis(5))) {
-            log.warn("replica transport threads still running after close");
+        if (ownsGroup) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            if (!threads.join(TimeUnit.SECONDS.toMillis(5))) {
+                log.warn("replica transport threads still running after close");
+            }
         }
         outbound.clear();
     }

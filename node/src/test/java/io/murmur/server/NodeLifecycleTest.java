@@ -53,6 +53,23 @@ class NodeLifecycleTest {
     }
 
     @Test
+    void clientAndReplicaConnectionsShareTheNodesNetworkLoopsWhichEndWithIt() throws Exception {
+        try (NodeAssembly node = TestNodes.start(dir, Map.of("network.io_threads", 2));
+             RawClient c = new RawClient(node.clientAddress())) {
+            assertThat(c.call(put(1, bytes("k"), bytes("v"), ByteString.EMPTY)).hasPut()).isTrue();
+            assertThat(threads("murmur-io")).hasSize(2);
+            assertThat(threads("murmur-client-io")).isEmpty();
+            assertThat(threads("murmur-replica-")).isEmpty();
+        }
+        assertThat(threads("murmur-io")).as("closing the node ends its network loops").isEmpty();
+    }
+
+    private static List<String> threads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
+                .filter(n -> n.startsWith(prefix)).toList();
+    }
+
+    @Test
     void aVnodeChangeOnARunningNodeMakesANewRingAndSurvivesARestartWhateverTheConfigSays() throws Exception {
         try (NodeAssembly node = TestNodes.start(dir, Map.of("node.vnodes", 64));
              RawClient c = new RawClient(node.clientAddress())) {

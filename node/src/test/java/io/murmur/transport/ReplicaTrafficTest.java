@@ -450,6 +450,34 @@ class ReplicaTrafficTest {
     }
 
     @Test
+    void replicaTrafficOnANodesSharedLoopsRunsThereAndLeavesThemRunningWhenItCloses() throws Exception {
+        ReplicaPeers.Inbox inboxA = new ReplicaPeers.Inbox();
+        ReplicaPeers.Inbox inboxB = new ReplicaPeers.Inbox();
+        PeerTransport a = peers.start(settings("a"), new GossipPeers.Inbox());
+        PeerTransport b = peers.start(settings("b"), new GossipPeers.Inbox());
+        try (NetworkLoops shared = NetworkLoops.start("auto", 2)) {
+            ReplicaTraffic ra = a.openReplicaTraffic(ReplicaPeers.settings().build(), inboxA, ReplicaPeers.ON_THE_LOOP,
+                    shared);
+            ReplicaTraffic rb = b.openReplicaTraffic(ReplicaPeers.settings().build(), inboxB, ReplicaPeers.ON_THE_LOOP,
+                    shared);
+            ra.send(addressOf(b), store("a", addressOf(a), 1, 100));
+            await().atMost(WAIT).until(() -> inboxB.size() == 1);
+            assertThat(inboxB.all().get(0).thread()).as("read and handled on a shared loop").startsWith("murmur-io");
+            rb.send(inboxB.all().get(0).message().getFromAddress(), storeAck("b", addressOf(b), 1));
+            await().atMost(WAIT).until(() -> inboxA.size() == 1);
+            assertThat(inboxA.all().get(0).thread()).startsWith("murmur-io");
+            assertThat(threads("murmur-replica")).as("no loops of its own").isEmpty();
+
+            a.close();
+            b.close();
+            assertThat(threads("murmur-io")).as("the transports leave the shared loops running").isNotEmpty();
+            assertThat(shared.group().submit(() -> "still serving").get(5, TimeUnit.SECONDS))
+                    .isEqualTo("still serving");
+        }
+        assertThat(threads("murmur-io")).as("closing the shared loops ends their threads").isEmpty();
+    }
+
+    @Test
     void closeEndsEveryGossipAndReplicaThreadAndLaterSendsAreDropped() {
         ReplicaPeers.Inbox inboxB = new ReplicaPeers.Inbox();
         PeerTransport a = peers.start(settings("a").ioThreads(2), new GossipPeers.Inbox());
