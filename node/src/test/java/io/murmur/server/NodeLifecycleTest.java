@@ -54,19 +54,24 @@ class NodeLifecycleTest {
 
     @Test
     void clientAndReplicaConnectionsShareTheNodesNetworkLoopsWhichEndWithIt() throws Exception {
+        List<Thread> before = threads("murmur-");
+        List<Thread> mine;
         try (NodeAssembly node = TestNodes.start(dir, Map.of("network.io_threads", 2));
              RawClient c = new RawClient(node.clientAddress())) {
             assertThat(c.call(put(1, bytes("k"), bytes("v"), ByteString.EMPTY)).hasPut()).isTrue();
-            assertThat(threads("murmur-io")).hasSize(2);
-            assertThat(threads("murmur-client-io")).isEmpty();
-            assertThat(threads("murmur-replica-")).isEmpty();
+            mine = new ArrayList<>(threads("murmur-"));
+            mine.removeAll(before);
+            assertThat(mine).extracting(Thread::getName).filteredOn(n -> n.startsWith("murmur-io")).hasSize(2);
+            assertThat(mine).extracting(Thread::getName)
+                    .noneMatch(n -> n.startsWith("murmur-client-io") || n.startsWith("murmur-replica-"));
         }
-        assertThat(threads("murmur-io")).as("closing the node ends its network loops").isEmpty();
+        assertThat(mine).filteredOn(t -> t.getName().startsWith("murmur-io"))
+                .as("closing the node ends its network loops").noneMatch(Thread::isAlive);
     }
 
-    private static List<String> threads(String prefix) {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(n -> n.startsWith(prefix)).toList();
+    private static List<Thread> threads(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .filter(t -> t.getName().startsWith(prefix)).toList();
     }
 
     @Test
