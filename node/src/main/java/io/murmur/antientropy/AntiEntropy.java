@@ -670,7 +670,9 @@ public final class AntiEntropy implements RepairCoverage {
                     return true;
                 });
         for (byte[] key : purge) {
-            VersionedRecord after = storage.update(key, current -> tombstones.purgedIfExpired(key, current));
+            Tombstones.Purge purged = tombstones.purge();
+            VersionedRecord after = storage.update(key, current -> purged.apply(key, current));
+            purged.applied();
             if (!after.isEmpty()) {
                 visitor.visit(Digests.entry(Token.of(key), key, after), key);
             }
@@ -1063,11 +1065,15 @@ public final class AntiEntropy implements RepairCoverage {
      * again).
      */
     private void merge(byte[] key, VersionedRecord incoming) {
+        Tombstones.Purge before = tombstones.purge();
+        Tombstones.Purge after = tombstones.purge();
         storage.updateDeferred(key, current -> {
-            VersionedRecord merged = tombstones.purgedIfExpired(key, current).merge(incoming);
-            VersionedRecord kept = tombstones.purgedIfExpired(key, merged);
+            VersionedRecord merged = before.apply(key, current).merge(incoming);
+            VersionedRecord kept = after.apply(key, merged);
             return kept.equals(current) ? current : kept;
         });
+        before.applied();
+        after.applied();
     }
 
     private static boolean bit(byte[] bits, int i) {

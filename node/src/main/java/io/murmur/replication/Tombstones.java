@@ -70,19 +70,10 @@ public final class Tombstones {
         return covered != 0 && newest + clockSkewMillis < covered;
     }
 
-    /** {@code record}, or the empty record if it may be purged (counted). */
-    public VersionedRecord purgedIfExpired(byte[] key, VersionedRecord record) {
-        if (purgeable(key, record)) {
-            purged.incrementAndGet();
-            return VersionedRecord.EMPTY;
-        }
-        return record;
-    }
-
     /**
-     * A purge for one storage update whose change may run and be dropped (a non-blocking
-     * try that declines) or run again: it purges like {@link #purgedIfExpired} but counts
-     * only when told the update was applied.
+     * A purge for one storage update: its change replaces a purgeable record with the empty
+     * one, and the purge is counted only when the caller says the update was applied, since
+     * a change may run and be dropped (a non-blocking try that declines) or run again.
      */
     public Purge purge() {
         return new Purge();
