@@ -64,12 +64,18 @@ class ReportCommandTest {
             assertThat(medians).as(run.out()).anyMatch(l -> l.startsWith(paced + metric + ","));
         }
         assertThat(Files.readString(out.resolve("report.md"))).contains("| 3 nodes | workload a at 50% of its peak |");
+        // each cluster runs workload A unmeasured before the measured runs, and nothing of it is recorded
+        assertThat(run.out()).containsPattern("round 1: 1 node, warm-up \\(workload a for 1 s, not measured\\): "
+                + "[1-9][0-9]* ops/s");
+        assertThat(run.out()).contains("round 1: 3 nodes, warm-up (workload a for 1 s");
+        assertThat(dir.resolve("work/round1/3-node/warmup-a.log")).exists();
+        assertThat(medians).noneMatch(l -> l.contains("warm-up"));
     }
 
     @Test
-    void aPacedShareOrLengthOutOfRangeIsRefusedBeforeAnythingRuns() {
+    void aPacedShareOrLengthOrWarmUpOutOfRangeIsRefusedBeforeAnythingRuns() {
         for (String[] bad : List.of(new String[] {"--paced-share", "1.5"}, new String[] {"--paced-share", "-0.1"},
-                new String[] {"--paced-seconds", "0"})) {
+                new String[] {"--paced-seconds", "0"}, new String[] {"--warmup-seconds", "-1"})) {
             Path out = dir.resolve("out-" + bad[0] + bad[1]);
             Run run = run("report", "--quick", bad[0], bad[1], "--out", out.toString(), "--work-dir",
                     dir.resolve("work").toString());
