@@ -53,7 +53,6 @@ public final class LocalCluster implements AutoCloseable {
     static final String HOST = "127.0.0.1";
     private static final String LISTENING = "listening for clients on";
     private static final Pattern SETTING_KEY = Pattern.compile("[a-z_]+\\.[a-z_.]+");
-    private static final String IO_THREADS = "network.io_threads";
     /** Keys the launcher writes itself into every node's config. */
     private static final Set<String> OWN_KEYS = Set.of("node.id", "network.listen", "network.advertise",
             "network.client_port", "network.peer_port", "network.seeds", "storage.data_dir");
@@ -273,9 +272,9 @@ public final class LocalCluster implements AutoCloseable {
             throw new LocalClusterException("--nodes must be at least 1");
         }
         checkSettings(settings);
-        int cores = Runtime.getRuntime().availableProcessors();
-        List<String> opts = jvmOptions != null ? jvmOptions : defaultJvmOptions(k, cores);
-        ClusterState fresh = new ClusterState(opts, withDefaults(settings, k, cores));
+        List<String> opts = jvmOptions != null ? jvmOptions
+                : defaultJvmOptions(k, Runtime.getRuntime().availableProcessors());
+        ClusterState fresh = new ClusterState(opts, new TreeMap<>(settings));
         int[] ports = freePorts(2 * k, Set.of());
         for (int i = 0; i < k; i++) {
             fresh.add(new ClusterState.Node("n" + (i + 1), ports[2 * i], ports[2 * i + 1]));
@@ -305,23 +304,6 @@ public final class LocalCluster implements AutoCloseable {
         String opts = env != null && !env.isBlank() ? env
                 : 2 * nodes > cores ? OVERSUBSCRIBED_JVM_OPTIONS : DEFAULT_JVM_OPTIONS;
         return List.of(opts.trim().split("\\s+"));
-    }
-
-    /**
-     * {@code settings} plus what a local cluster of {@code nodes} nodes on {@code cores}
-     * cores sets unless told otherwise: when the nodes outnumber half the cores, one network
-     * event loop per node ({@code network.io_threads: 1}) instead of one per core. A loop
-     * then serves both a request's client connection and the replica connections its
-     * copies and answers travel on, so they are not handed between threads; three nodes on
-     * two cores did 15-25% more YCSB workload A with it. See the README's "Local clusters:
-     * JVM options".
-     */
-    static Map<String, String> withDefaults(Map<String, String> settings, int nodes, int cores) {
-        Map<String, String> all = new TreeMap<>(settings);
-        if (2 * nodes > cores) {
-            all.putIfAbsent(IO_THREADS, "1");
-        }
-        return all;
     }
 
     private static void checkSettings(Map<String, String> settings) throws LocalClusterException {

@@ -101,8 +101,7 @@ public final class LocalCommand implements Runnable {
         String javaOpts;
 
         @Option(names = "--set", paramLabel = "KEY=VALUE", description = "A key of conf/node.yaml for every node, "
-                + "e.g. storage.sync=periodic; repeatable. When the nodes outnumber half the cores, "
-                + "network.io_threads is 1 unless set here.")
+                + "e.g. storage.sync=periodic; repeatable.")
         List<String> sets = List.of();
 
         @Override

@@ -214,15 +214,4 @@ class LocalClusterTest {
         assertThat(LocalCluster.jvmOptions(" ", 3, 2)).contains("-XX:TieredStopAtLevel=1");
         assertThat(LocalCluster.jvmOptions("-Xmx2g -XX:+UseG1GC", 3, 2)).containsExactly("-Xmx2g", "-XX:+UseG1GC");
     }
-
-    @Test
-    void nodesThatOutnumberHalfTheCoresGetOneNetworkLoopEachUnlessSetOtherwise() {
-        assertThat(LocalCluster.withDefaults(Map.of(), 3, 2)).containsEntry("network.io_threads", "1");
-        assertThat(LocalCluster.withDefaults(Map.of("storage.sync", "periodic"), 3, 2))
-                .containsEntry("network.io_threads", "1").containsEntry("storage.sync", "periodic");
-        assertThat(LocalCluster.withDefaults(Map.of("network.io_threads", "2"), 3, 2))
-                .containsEntry("network.io_threads", "2");
-        assertThat(LocalCluster.withDefaults(Map.of(), 1, 2)).isEmpty();
-        assertThat(LocalCluster.withDefaults(Map.of(), 3, 8)).isEmpty();
-    }
 }
