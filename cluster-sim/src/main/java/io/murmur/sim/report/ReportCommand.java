@@ -268,8 +268,8 @@ public final class ReportCommand implements Callable<Integer> {
     /**
      * Workload A for {@link #warmupSeconds}, not measured: the nodes' JIT compilers have
      * seen the load's writes but not yet the reads and updates, and compile them during
-     * the first minute or so of workload A (on three nodes sharing two cores that first
-     * minute ran at about 0.85 of the rate of the next). Its throughput goes to the log only.
+     * the first minute or so of workload A (on three nodes sharing two cores a first run of
+     * workload A ran at 0.84-0.94 of the rate of the next). Its throughput goes to the log only.
      */
     private void warmUp(int round, String system, String hosts, Path dir, PrintStream log) throws Exception {
         if (warmupSeconds == 0) {
