@@ -31,8 +31,8 @@ import java.util.stream.Stream;
  * on this machine: the loopback ceiling (YCSB and the binding against a bare Netty server
  * that answers at once), raw RocksDB (the node's storage in this JVM), then a fresh local
  * cluster of one node and one of three (N=3, R=W=2), each loaded with the records, warmed
- * up by workload A unmeasured, and running workloads A and C. Writes every round's figures and their medians, each also as a
- * ratio to the ceiling and to raw RocksDB.
+ * up by workload A unmeasured, and running workloads A and C. Writes every round's figures
+ * and their medians, each also as a ratio to the ceiling and to raw RocksDB.
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Runs the YCSB benchmark report (1 and 3 nodes, workloads A and C, loopback ceiling, raw "
